@@ -1,0 +1,150 @@
+"""The editors' admin of the reports system's reference data (wagtail-modeladmin)."""
+
+from django.urls import path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
+from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
+
+from . import admin_views, permissions
+from .models import Authority, Plan, Programme, School
+
+
+class AuthorityAdmin(ModelAdmin):
+    model = Authority
+    menu_label = "主管機關"
+    menu_icon = "group"
+    list_display = ("name", "code", "email", "phone")
+    search_fields = ("name", "code")
+    inspect_view_enabled = True
+
+
+class SchoolAdmin(ModelAdmin):
+    model = School
+    menu_label = "學校"
+    menu_icon = "home"
+    list_display = ("code", "name", "authority", "stage", "contact_name", "contact_email")
+    list_filter = ("authority", "stage")
+    search_fields = ("name", "code")
+    inspect_view_enabled = True
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("authority"),
+                FieldPanel("name"),
+                FieldPanel("code"),
+                FieldPanel("address"),
+                FieldPanel("stage"),
+            ],
+            heading="學校",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("class_count"), FieldPanel("student_count"), FieldPanel("teacher_count")],
+            heading="學校規模",
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("contact_name"), FieldPanel("contact_email")]),
+                FieldRowPanel([FieldPanel("contact_phone"), FieldPanel("contact_mobile")]),
+            ],
+            heading="聯絡人",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("principal_name"),
+                FieldRowPanel([FieldPanel("principal_phone"), FieldPanel("principal_mobile")]),
+            ],
+            heading="校長",
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("authority")
+
+
+class ProgrammeAdmin(ModelAdmin):
+    model = Programme
+    menu_label = "計畫類別與期限"
+    menu_icon = "date"
+    list_display = ("academic_year", "kind", "report_deadline")
+    list_filter = ("kind", "academic_year")
+    inspect_view_enabled = True
+
+
+class PlanAdmin(ModelAdmin):
+    model = Plan
+    menu_label = "計畫書"
+    menu_icon = "doc-full"
+    list_display = ("serial", "title", "school", "programme", "review_result", "approved_total")
+    list_filter = (
+        "programme__academic_year",
+        "programme__kind",
+        "review_result",
+        "school__authority",
+    )
+    search_fields = ("title", "serial", "school__name", "school__code")
+    inspect_view_enabled = True
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(
+                [
+                    FieldPanel("programme"),
+                    FieldPanel("school"),
+                    FieldPanel("title"),
+                    FieldPanel("serial"),
+                    FieldPanel("review_result"),
+                    FieldPanel("approved_total"),
+                ],
+                heading="計畫書",
+            ),
+            ObjectList([FieldPanel("exchanges"), FieldPanel("partners")], heading="交流類型與對象"),
+            ObjectList([FieldPanel("schedule")], heading="計畫期程"),
+            ObjectList([FieldPanel("budget")], heading="經費需求"),
+            ObjectList([FieldPanel("outcomes")], heading="預期成效"),
+        ]
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("school", "programme")
+
+
+@modeladmin_register
+class ReferenceDataGroup(ModelAdminGroup):
+    menu_label = "成果報告系統"
+    menu_icon = "folder-open-inverse"
+    menu_order = 200
+    items = (AuthorityAdmin, SchoolAdmin, ProgrammeAdmin, PlanAdmin)
+
+
+@hooks.register("register_admin_urls")
+def register_import_urls():
+    return [
+        path(
+            "intl-reports/import/",
+            admin_views.BulkImportView.as_view(),
+            name="intl_reports_bulk_import",
+        ),
+        path(
+            "intl-reports/import/template/<str:kind>.csv",
+            admin_views.import_template,
+            name="intl_reports_import_template",
+        ),
+    ]
+
+
+class BulkImportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return permissions.can_bulk_import(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_import_menu_item():
+    return BulkImportMenuItem(
+        "批次匯入", reverse("intl_reports_bulk_import"), icon_name="upload", order=210
+    )
