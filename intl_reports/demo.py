@@ -45,7 +45,8 @@ BUDGET = [("其他", "", 217500), ("其他", "", 120000)]
 
 
 def _stream(block_type, values):
-    return [(block_type, value) for value in values]
+    """Stream data in its raw (JSON) form, with image ids, as a form would submit it."""
+    return [{"type": block_type, "value": value} for value in values]
 
 
 @transaction.atomic
@@ -140,6 +141,7 @@ def load_reports_demo() -> None:
     )
     editor = _ensure_user("editor", "Demo-Editor-2023", email="editor@example.gov.tw")
     editor.groups.add(ensure_editors_group())
+    fill_demo_report()
 
 
 def _ensure_user(username, password, membership=None, email=""):
@@ -154,3 +156,151 @@ def _ensure_user(username, password, membership=None, email=""):
             user=user, defaults={"role": role, "school": school, "authority": authority}
         )
     return user
+
+
+# -- the demo report, filled as in the manual --------------------------------------------------
+
+DEMO_PHOTOS = [
+    ("學生於國際競賽會場進行簡報", True),
+    ("與姊妹校師生交流合影", True),
+    ("文化體驗課程：學習當地傳統工藝", False),
+    ("返國後於校內辦理出訪分享講座", True),
+]
+UNIT_HEAD_CONFIRMED = datetime.datetime(2023, 4, 10, 11, 8, 25)
+DEMO_LAST_SAVED = datetime.datetime(2023, 4, 10, 10, 52, 0)
+
+
+def demo_photo_bytes(index: int, size=(1600, 1200)) -> bytes:
+    """A generated, colourful JPEG (no network, no shipped binaries)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    palette = [(33, 102, 172), (214, 96, 77), (27, 120, 55), (118, 42, 131), (230, 171, 2)]
+    base = palette[index % len(palette)]
+    image = Image.new("RGB", size, base)
+    draw = ImageDraw.Draw(image)
+    width, height = size
+    for step in range(0, height, 8):
+        shade = tuple(min(255, channel + step * 60 // height) for channel in base)
+        draw.rectangle([0, step, width, step + 8], fill=shade)
+    for k in range(6):
+        x = (k * 997 + index * 131) % width
+        y = (k * 613 + index * 71) % height
+        radius = 60 + (k * 37) % 140
+        draw.ellipse([x - radius, y - radius, x + radius, y + radius], outline="white", width=10)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
+@transaction.atomic
+def fill_demo_report() -> None:
+    """Fill the demo school's report as the manual shows it, once."""
+    from .models import OutcomeReport
+    from .photos import store_photo
+    from .reporting import recompute
+
+    plan = Plan.objects.get(serial="20230403-196")
+    report = OutcomeReport.for_plan(plan)
+    if report.last_saved_at is not None:
+        return
+    school_user = get_user_model().objects.get(username="school001")
+    tz = timezone.get_default_timezone()
+    report.unit_head_name = "林主任"
+    report.unit_head_email = "director@test-school-001.example.edu.tw"
+    report.principal_email = "principal@test-school-001.example.edu.tw"
+    report.unit_head_confirmed_at = timezone.make_aware(UNIT_HEAD_CONFIRMED, tz)
+    report.partners = _stream(
+        "partner", [{"region": "亞洲", "country": "日本", "school": "大阪府立國際交流高等學校"}]
+    )
+    report.exchanges = _stream(
+        "exchange",
+        [
+            {
+                "kind": "outbound",
+                "items": ["contest"],
+                "theme": "亞洲青年永續發展論壇",
+                "students": 12,
+                "teachers": 2,
+            }
+        ],
+    )
+    start = datetime.date(2023, 8, 15)
+    report.work_items = _stream(
+        "work_item",
+        [
+            {
+                "item": item,
+                "planned_date": (start + datetime.timedelta(days=25 * i)).isoformat(),
+                "progress": 100,
+                "delay_reason": "",
+            }
+            for i, item in enumerate(SCHEDULE)
+        ],
+    )
+    report.budget_lines = _stream(
+        "budget_line",
+        [
+            {
+                "item": "其他",
+                "secondary_use": "",
+                "approved": 217500,
+                "spent": 200000,
+                "notes": "機票與住宿費用較預估為低。",
+            },
+            {
+                "item": "其他",
+                "secondary_use": "",
+                "approved": 120000,
+                "spent": 120000,
+                "notes": "依計畫執行完畢。",
+            },
+        ],
+    )
+    report.outcome_checks = _stream(
+        "outcome",
+        [
+            {
+                "category": category,
+                "expected": text,
+                "achieved": True,
+                "note": "已透過交流活動與成果分享檢核達成。",
+            }
+            for category, text in EXPECTED_OUTCOMES
+        ],
+    )
+    photos = [
+        store_photo(
+            plan.school, demo_photo_bytes(i), title=caption, consent=consent, user=school_user
+        )
+        for i, (caption, consent) in enumerate(DEMO_PHOTOS)
+    ]
+    report.assessments = _stream(
+        "assessment",
+        [
+            {
+                "text": (
+                    "學生於行前與返國後各完成一次全球素養自評，"
+                    "平均分數由 3.2 提升至 4.1（滿分 5）。"
+                ),
+                "image": photos[0].pk,
+            },
+            {
+                "text": "質性分析：學生心得顯示對國際議題的關注與跨文化溝通信心明顯提升。",
+                "image": None,
+            },
+        ],
+    )
+    report.features = (
+        "本校以「國際競賽/會議」為主軸，帶領學生出訪參與亞洲青年永續發展論壇，"
+        "學生以英語發表在地永續行動方案，並與姊妹校師生共同討論全球議題。"
+    )
+    report.photos = _stream(
+        "photo", [{"image": photo.pk, "caption": photo.title} for photo in photos]
+    )
+    recompute(report)
+    report.last_saved_at = timezone.make_aware(DEMO_LAST_SAVED, tz)
+    report.last_saved_by = school_user
+    report.save()
+    report.save_revision(user=school_user, clean=False)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
-from .models import Membership, Plan, PortalImage, Role
+from .models import Membership, OutcomeReport, Plan, PortalImage, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -92,6 +92,30 @@ def can_view_plan(user, plan: Plan) -> bool:
     if membership.role == Role.SCHOOL:
         return plan.school_id == membership.school_id
     return plan.school.authority_id == membership.authority_id
+
+
+def reports_visible_to(user) -> QuerySet[OutcomeReport]:
+    condition = _organisation_filter(user, "plan__school")
+    if condition is None:
+        return OutcomeReport.objects.none()
+    return OutcomeReport.objects.filter(condition)
+
+
+def can_view_report(user, report: OutcomeReport) -> bool:
+    """The owning school, its authority and editors; PDF and photos follow the same rule."""
+    return can_view_plan(user, report.plan)
+
+
+def can_edit_report(user, report: OutcomeReport, now=None) -> bool:
+    """Only the owning school, and only until the (possibly extended) deadline."""
+    school = school_of(user)
+    if school is None or report.plan.school_id != school.pk:
+        return False
+    return not report.is_past_deadline(now)
+
+
+def can_request_signoff(user, report: OutcomeReport) -> bool:
+    return can_edit_report(user, report)
 
 
 def can_edit_school_profile(user, school) -> bool:

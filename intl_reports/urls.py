@@ -3,7 +3,7 @@
 from django.urls import path
 
 from .accounts import views as accounts
-from .views import reports, service
+from .views import pdf, reports, service, signoff
 
 app_name = "intl_reports"
 
@@ -22,4 +22,23 @@ urlpatterns = [
     path("service/profile/", service.SchoolProfileView.as_view(), name="school_profile"),
     path("service/plans/", service.PlanListView.as_view(), name="plan_list"),
     path("service/reports/", reports.ReportListView.as_view(), name="report_list"),
+    path("service/reports/<int:plan_id>/", reports.ReportHomeView.as_view(), name="report"),
+    path(
+        "service/reports/<int:plan_id>/photos/",
+        reports.PhotoUploadView.as_view(),
+        name="photo_upload",
+    ),
+    path(
+        "service/reports/<int:plan_id>/signoff/<slug:role>/",
+        signoff.SignOffRequestView.as_view(),
+        name="signoff_request",
+    ),
+    path("service/reports/<int:plan_id>/pdf/", pdf.ReportPdfView.as_view(), name="report_pdf"),
+    # Last of the report URLs: its <slug:tab> would also match "photos".
+    path(
+        "service/reports/<int:plan_id>/<slug:tab>/",
+        reports.ReportTabView.as_view(),
+        name="report_tab",
+    ),
+    path("signoff/<str:token>/", signoff.SignOffConfirmView.as_view(), name="signoff_confirm"),
 ]

@@ -1,5 +1,6 @@
 """Reference data of the reports system: authorities, schools, programmes and plans."""
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -52,16 +53,9 @@ STUDENT_COUNT_HELP = (
 )
 
 
-class School(index.Indexed, models.Model):
-    """A school, with every field of tab 1 (學校基本資料表) that comes from its basic data."""
+class SchoolBasicData(models.Model):
+    """The fields of tab 1 (學校基本資料表) that a school keeps current and a report copies."""
 
-    authority = models.ForeignKey(
-        Authority, on_delete=models.PROTECT, related_name="schools", verbose_name="主管機關"
-    )
-    name = models.CharField("學校名稱", max_length=100)
-    code = models.CharField(
-        "學校代碼", max_length=40, unique=True, validators=[school_code_validator]
-    )
     address = models.CharField("學校地址", max_length=200, blank=True)
     stage = models.CharField(
         "學習階段與類型", max_length=30, choices=SchoolStage.choices, blank=True
@@ -79,6 +73,21 @@ class School(index.Indexed, models.Model):
     principal_phone = models.CharField("校長電話", max_length=40, blank=True)
     principal_mobile = models.CharField("校長行動電話", max_length=40, blank=True)
 
+    class Meta:
+        abstract = True
+
+
+class School(index.Indexed, SchoolBasicData):
+    """A school, with every field of tab 1 (學校基本資料表) that comes from its basic data."""
+
+    authority = models.ForeignKey(
+        Authority, on_delete=models.PROTECT, related_name="schools", verbose_name="主管機關"
+    )
+    name = models.CharField("學校名稱", max_length=100)
+    code = models.CharField(
+        "學校代碼", max_length=40, unique=True, validators=[school_code_validator]
+    )
+
     search_fields = [
         index.SearchField("name"),
         index.AutocompleteField("name"),
@@ -94,6 +103,9 @@ class School(index.Indexed, models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+
+BASIC_DATA_FIELDS = [f.name for f in SchoolBasicData._meta.local_fields]
 
 
 class Programme(models.Model):
@@ -175,3 +187,11 @@ class Plan(models.Model):
 
     def __str__(self):
         return f"{self.title} ({self.serial})"
+
+    @property
+    def report_or_none(self):
+        """The outcome report if it was opened already (no query when prefetched)."""
+        try:
+            return self.report
+        except ObjectDoesNotExist:
+            return None

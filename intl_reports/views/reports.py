@@ -1,8 +1,21 @@
-"""課程/國際交流 成果報告: the report list and the report workspace."""
+"""課程/國際交流 成果報告: the report list and the report workspace with its seven tabs."""
 
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
 from django.views.generic import ListView
+from django.views.generic.base import ContextMixin
 
 from intl_reports import permissions
+from intl_reports.forms.report_tabs import TAB_FORMS
+from intl_reports.models import OutcomeReport, Plan, ReviewResult, Tab
+from intl_reports.photos import THUMBNAIL_SPEC, PhotoRejected, store_photo
+from intl_reports.saving import TabConflict, save_tab
 
 from .mixins import ServiceMixin
 
@@ -19,5 +32,146 @@ class ReportListView(ServiceMixin, ListView):
             permissions.plans_visible_to(self.request.user)
             .passed()
             .select_related("programme", "school__authority")
+            .prefetch_related(
+                Prefetch(
+                    "report",
+                    queryset=OutcomeReport.objects.only(
+                        "id", "plan_id", "completeness", "last_saved_at"
+                    ),
+                )
+            )
             .order_by("-programme__academic_year", "programme__kind", "school__code", "serial")
+        )
+
+
+class ReportMixin(ServiceMixin):
+    """Finds the plan's report for a user allowed to see it; 404 for everyone else, so that
+    guessing ids tells nothing."""
+
+    def get_report(self) -> OutcomeReport:
+        plan = get_object_or_404(
+            Plan.objects.select_related("programme", "school__authority"),
+            pk=self.kwargs["plan_id"],
+            review_result=ReviewResult.PASSED,
+        )
+        if not permissions.can_view_plan(self.request.user, plan):
+            raise Http404
+        report = OutcomeReport.for_plan(plan)
+        report.plan = plan  # reuse the objects fetched above
+        return report
+
+
+class ReportTabView(ReportMixin, ContextMixin, View):
+    """One tab of the report: GET shows it, POST saves it (存檔) and only it."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs["tab"] not in TAB_FORMS:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, plan_id, tab):
+        report = self.get_report()
+        return self.render(report, TAB_FORMS[tab](report))
+
+    def post(self, request, plan_id, tab):
+        report = self.get_report()
+        if not permissions.can_edit_report(request.user, report):
+            messages.error(request, self.read_only_reason(report))
+            return self.render(report, TAB_FORMS[tab](report, request.POST), status=403)
+        form = TAB_FORMS[tab](report, request.POST)
+        if not form.is_valid():
+            messages.error(request, "資料有誤，尚未存檔。請依畫面上的說明修正後再按「存檔」。")
+            return self.render(report, form, status=422)
+        try:
+            save_tab(report, form, request.user)
+        except TabConflict as conflict:
+            conflict.current.plan = report.plan
+            return self.render_conflict(conflict.current, tab)
+        messages.success(request, f"「{Tab(tab).label}」已存檔。")
+        return redirect("intl_reports:report_tab", plan_id=plan_id, tab=tab)
+
+    def render_conflict(self, current: OutcomeReport, tab: str):
+        """Keep what this user typed, and say who saved in between."""
+        who = current.last_saved_by.get_username() if current.last_saved_by else "其他使用者"
+        when = timezone.localtime(current.last_saved_at).strftime("%Y-%m-%d %H:%M:%S")
+        messages.warning(
+            self.request,
+            f"您開啟此分頁後，{who} 已於 {when} 存檔了「{Tab(tab).label}」，您的內容尚未存檔。"
+            "畫面保留了您輸入的內容；請確認後再按「存檔」以您的內容取代，"
+            "或重新整理頁面查看對方的內容。",
+        )
+        # The next save replaces the colleague's version: that is now a conscious choice.
+        data = self.request.POST.copy()
+        data["version"] = current.version_of(tab)
+        form = TAB_FORMS[tab](current, data)
+        form.is_valid()
+        return self.render(current, form, status=409, conflict=True)
+
+    def read_only_reason(self, report) -> str:
+        if permissions.school_of(self.request.user) is None:
+            return "主管機關帳號僅能檢視成果報告，無法修改。"
+        return "已超過成果報告繳交期限，報告僅供檢視，無法修改。"
+
+    def render(self, report, form, status=200, conflict=False):
+        user = self.request.user
+        editable = permissions.can_edit_report(user, report)
+        context = self.get_context_data(
+            report=report,
+            plan=report.plan,
+            form=form,
+            tab=form.tab,
+            tabs=[
+                {
+                    "key": key,
+                    "label": label,
+                    "url": reverse("intl_reports:report_tab", args=[report.plan_id, key]),
+                    "complete": bool((report.tab_status or {}).get(key)),
+                    "current": key == form.tab,
+                    "has_errors": key == form.tab and (form.has_errors or conflict),
+                }
+                for key, label in Tab.choices
+            ],
+            editable=editable,
+            read_only_reason=None if editable else self.read_only_reason(report),
+            deadline=report.effective_deadline(),
+            conflict=conflict,
+            upload_url=reverse("intl_reports:photo_upload", args=[report.plan_id]),
+        )
+        return TemplateResponse(self.request, form.template_name, context, status=status)
+
+
+class ReportHomeView(ReportMixin, View):
+    def get(self, request, plan_id):
+        return redirect("intl_reports:report_tab", plan_id=plan_id, tab=Tab.SCHOOL)
+
+
+class PhotoUploadView(ReportMixin, View):
+    """Receives one image (tab 4-2 or 4-3), stores it privately, answers JSON for the page."""
+
+    def post(self, request, plan_id):
+        report = self.get_report()
+        if not permissions.can_edit_report(request.user, report):
+            return JsonResponse({"error": "您無法修改此成果報告。"}, status=403)
+        upload = request.FILES.get("file")
+        if upload is None:
+            return JsonResponse({"error": "請選擇要上傳的圖片。"}, status=400)
+        try:
+            image = store_photo(
+                report.plan.school,
+                upload.read(),
+                title=request.POST.get("caption", "")[:200] or "成果報告照片",
+                consent=request.POST.get("consent") == "true",
+                user=request.user,
+            )
+        except PhotoRejected as error:
+            return JsonResponse({"error": str(error)}, status=400)
+        thumbnail = image.get_rendition(THUMBNAIL_SPEC)
+        return JsonResponse(
+            {
+                "id": image.pk,
+                "thumbnail": thumbnail.url,
+                "width": image.width,
+                "height": image.height,
+            },
+            status=201,
         )

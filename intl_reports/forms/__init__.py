@@ -1,0 +1,3 @@
+from .profile import SchoolProfileForm
+
+__all__ = ["SchoolProfileForm"]

@@ -1,0 +1,69 @@
+"""Saving one tab of a report: atomically, without touching other tabs, never silently
+overwriting a colleague's save of the same tab, and always keeping a revision."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .forms.report_tabs import TabForm
+from .models import OutcomeReport, PortalImage
+from .reporting import COMPUTED_FIELDS, recompute
+
+MAX_ATTEMPTS = 5
+
+
+class TabConflict(Exception):
+    """Someone saved this tab since the form was opened."""
+
+    def __init__(self, current: OutcomeReport):
+        super().__init__("tab saved by someone else")
+        self.current = current
+
+
+def save_tab(report: OutcomeReport, form: TabForm, user) -> OutcomeReport:
+    """Write the tab's columns and the recomputed figures; return the saved report.
+
+    The write is a compare-and-set on `row_version`, so a concurrent save of another tab
+    is merged (each tab owns its columns) while a concurrent save of the same tab, detected
+    by the tab's own version, raises TabConflict.
+    """
+    tab = form.tab
+    changes = form.changes()
+    for _attempt in range(MAX_ATTEMPTS):
+        current = OutcomeReport.objects.select_related("plan__programme").get(pk=report.pk)
+        if current.version_of(tab) != form.version:
+            raise TabConflict(current)
+        for name, value in changes.items():
+            setattr(current, name, value)
+        recompute(current)
+        values = {
+            **changes,
+            **{name: getattr(current, name) for name in COMPUTED_FIELDS},
+            "tab_versions": {**current.tab_versions, tab: form.version + 1},
+            "last_saved_at": timezone.now(),
+            "last_saved_by": user,
+            "last_saved_tab": tab,
+            "row_version": F("row_version") + 1,
+        }
+        with transaction.atomic():
+            written = OutcomeReport.objects.filter(
+                pk=current.pk, row_version=current.row_version
+            ).update(**values)
+            if not written:
+                continue  # another tab was saved in between: read again and retry
+            if form.image_consents:
+                _record_consents(current, form.image_consents)
+            current.refresh_from_db()
+            current.save_revision(user=user, clean=False)
+        return current
+    raise TabConflict(OutcomeReport.objects.get(pk=report.pk))
+
+
+def _record_consents(report: OutcomeReport, consents: dict[int, bool]) -> None:
+    school_photos = PortalImage.objects.filter(school_id=report.plan.school_id)
+    given = [pk for pk, consent in consents.items() if consent]
+    withheld = [pk for pk, consent in consents.items() if not consent]
+    school_photos.filter(pk__in=given, guardian_consent=False).update(guardian_consent=True)
+    school_photos.filter(pk__in=withheld, guardian_consent=True).update(guardian_consent=False)
