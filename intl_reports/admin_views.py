@@ -1,16 +1,19 @@
 """Wagtail admin screens of the reports system that are not model listings."""
 
 import csv
+import datetime
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.views.generic import FormView
 
-from . import permissions
+from . import permissions, review
 from .importing import IMPORTERS, ImportFileError, read_table
+from .models import OutcomeReport, ReviewState
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -72,3 +75,71 @@ def import_template(request, kind):
     response.write("\ufeff")  # BOM, so Excel opens the file as UTF-8
     csv.writer(response).writerow(importer.columns.keys())
     return response
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="審閱結果",
+        choices=[(ReviewState.ACCEPTED, "已審閱"), (ReviewState.RETURNED, "退回補正")],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label="審閱意見",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="退回補正時必填，並會以Email寄給學校聯絡人。",
+    )
+    reopen_until = forms.DateTimeField(
+        label="開放修改至",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="退回補正時必填：學校可修改到這個時間，即使已過繳交期限。",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default_reopen = timezone.localtime() + datetime.timedelta(days=14)
+        self.fields["reopen_until"].initial = default_reopen.replace(
+            hour=23, minute=59, second=0, microsecond=0
+        )
+
+
+class ReviewView(FormView):
+    """已審閱 or 退回補正, recorded with the editor and the time, shown to the school."""
+
+    template_name = "intl_reports/admin/review.html"
+    form_class = ReviewForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not permissions.can_review_reports(request.user):
+            raise PermissionDenied
+        self.report = get_object_or_404(OutcomeReport.objects.with_list_data(), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            if data["decision"] == ReviewState.ACCEPTED:
+                review.accept(self.report, self.request.user, data["note"])
+                messages.success(self.request, f"已將「{self.report}」標示為已審閱。")
+            else:
+                review.return_for_correction(
+                    self.report, self.request.user, data["note"], data["reopen_until"]
+                )
+                messages.success(
+                    self.request,
+                    f"已退回補正「{self.report}」，並以Email通知學校聯絡人。",
+                )
+        except review.ReviewError as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        return redirect("intl_reports_review", pk=self.report.pk)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            report=self.report,
+            decisions=self.report.review_decisions.select_related("decided_by"),
+            page_title=f"審閱成果報告：{self.report.school_name}",
+            **kwargs,
+        )

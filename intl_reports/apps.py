@@ -3,8 +3,10 @@ from django.db.models.signals import post_migrate
 
 
 def _sync_editors_group(sender, app_config, **kwargs):
-    # post_migrate is sent once per app; permissions of every app exist only after the last one.
-    if app_config is list(apps.get_app_configs())[-1]:
+    # post_migrate is sent once per app with models; permissions of every app exist only
+    # after the last of them.
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if app_config is with_models[-1]:
         from .roles import ensure_editors_group
 
         ensure_editors_group()

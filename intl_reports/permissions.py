@@ -111,7 +111,14 @@ def can_edit_report(user, report: OutcomeReport, now=None) -> bool:
     school = school_of(user)
     if school is None or report.plan.school_id != school.pk:
         return False
+    if report.locked:  # an editor is reviewing it in the admin
+        return False
     return not report.is_past_deadline(now)
+
+
+def can_review_reports(user) -> bool:
+    """已審閱 / 退回補正, and featuring outcomes: editors allowed to change reports."""
+    return is_editor(user) and user.has_perm("intl_reports.change_outcomereport")
 
 
 def can_request_signoff(user, report: OutcomeReport) -> bool:

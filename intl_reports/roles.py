@@ -9,9 +9,14 @@ EDITOR_PERMISSIONS = [
     ("wagtailadmin", "access_admin"),
     *[
         ("intl_reports", f"{action}_{model}")
-        for model in ("authority", "school", "programme", "plan")
+        for model in ("authority", "school", "programme", "plan", "deadlineextension")
         for action in ("add", "change", "delete", "view")
     ],
+    # Reports are the schools': editors view, review, lock and correct them, never delete.
+    ("intl_reports", "view_outcomereport"),
+    ("intl_reports", "change_outcomereport"),
+    ("intl_reports", "lock_outcomereport"),
+    ("intl_reports", "unlock_outcomereport"),
     ("wagtailimages", "add_image"),
     ("wagtailimages", "change_image"),
     ("wagtailimages", "choose_image"),

@@ -10,10 +10,13 @@ from wagtail.admin.panels import (
     ObjectList,
     TabbedInterface,
 )
+from wagtail.admin.widgets import ListingButton
+from wagtail.snippets.models import register_snippet
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 
 from . import admin_views, permissions
-from .models import Authority, Plan, Programme, School
+from .models import Authority, DeadlineExtension, OutcomeReport, Plan, Programme, School
+from .viewsets import OutcomeReportViewSet
 
 
 class AuthorityAdmin(ModelAdmin):
@@ -77,6 +80,18 @@ class ProgrammeAdmin(ModelAdmin):
     inspect_view_enabled = True
 
 
+class DeadlineExtensionAdmin(ModelAdmin):
+    model = DeadlineExtension
+    menu_label = "繳交期限延長"
+    menu_icon = "time"
+    list_display = ("school", "programme", "deadline", "reason")
+    list_filter = ("programme",)
+    search_fields = ("school__name", "school__code")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("school", "programme")
+
+
 class PlanAdmin(ModelAdmin):
     model = Plan
     menu_label = "計畫書"
@@ -119,7 +134,7 @@ class ReferenceDataGroup(ModelAdminGroup):
     menu_label = "成果報告系統"
     menu_icon = "folder-open-inverse"
     menu_order = 200
-    items = (AuthorityAdmin, SchoolAdmin, ProgrammeAdmin, PlanAdmin)
+    items = (AuthorityAdmin, SchoolAdmin, ProgrammeAdmin, DeadlineExtensionAdmin, PlanAdmin)
 
 
 @hooks.register("register_admin_urls")
@@ -129,6 +144,11 @@ def register_import_urls():
             "intl-reports/import/",
             admin_views.BulkImportView.as_view(),
             name="intl_reports_bulk_import",
+        ),
+        path(
+            "intl-reports/review/<int:pk>/",
+            admin_views.ReviewView.as_view(),
+            name="intl_reports_review",
         ),
         path(
             "intl-reports/import/template/<str:kind>.csv",
@@ -148,3 +168,14 @@ def register_import_menu_item():
     return BulkImportMenuItem(
         "批次匯入", reverse("intl_reports_bulk_import"), icon_name="upload", order=210
     )
+
+
+register_snippet(OutcomeReportViewSet)
+
+
+@hooks.register("register_snippet_listing_buttons")
+def review_button(snippet, user, next_url=None):
+    if isinstance(snippet, OutcomeReport) and permissions.can_review_reports(user):
+        yield ListingButton(
+            "審閱", reverse("intl_reports_review", args=[snippet.pk]), icon_name="tick", priority=5
+        )

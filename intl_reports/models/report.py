@@ -6,13 +6,14 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from wagtail.fields import StreamField
-from wagtail.models import RevisionMixin
+from wagtail.models import LockableMixin, RevisionMixin
 from wagtail.search import index
 
 from intl_reports import blocks
 from intl_reports.academic_year import academic_year_label
 
 from .reference import BASIC_DATA_FIELDS, Plan, Programme, School, SchoolBasicData
+from .review import ReviewState
 
 
 class Tab(models.TextChoices):
@@ -55,7 +56,7 @@ class OutcomeReportQuerySet(models.QuerySet):
         return self.select_related("plan__programme", "plan__school__authority", "last_saved_by")
 
 
-class OutcomeReport(RevisionMixin, index.Indexed, SchoolBasicData):
+class OutcomeReport(LockableMixin, RevisionMixin, index.Indexed, SchoolBasicData):
     """One per passed plan. Created from the plan the first time it is opened ("brought in")."""
 
     plan = models.OneToOneField(
@@ -104,6 +105,16 @@ class OutcomeReport(RevisionMixin, index.Indexed, SchoolBasicData):
     # Bumped by every save of any tab: the compare-and-set that makes a save atomic.
     row_version = models.PositiveIntegerField(default=0, editable=False)
 
+    # Review by editors (see models/review.py for the decisions themselves).
+    review_state = models.CharField(
+        "審閱狀態",
+        max_length=20,
+        choices=ReviewState.choices,
+        default=ReviewState.PENDING,
+        db_index=True,
+    )
+    reopened_until = models.DateTimeField("退回補正開放修改至", null=True, blank=True)
+
     created_at = models.DateTimeField("建立時間", auto_now_add=True)
     last_saved_at = models.DateTimeField("最後存檔時間", null=True, blank=True)
     last_saved_by = models.ForeignKey(
@@ -146,6 +157,14 @@ class OutcomeReport(RevisionMixin, index.Indexed, SchoolBasicData):
 
     def get_admin_display_title(self):
         return str(self)
+
+    @property
+    def authority_name(self) -> str:
+        return self.plan.school.authority.name
+
+    @property
+    def programme(self) -> Programme:
+        return self.plan.programme
 
     # -- bringing in -----------------------------------------------------------------------
 
@@ -210,8 +229,10 @@ class OutcomeReport(RevisionMixin, index.Indexed, SchoolBasicData):
             .values_list("deadline", flat=True)
             .first()
         )
-        deadline = self.plan.programme.report_deadline
-        return max(deadline, extension) if extension else deadline
+        candidates = [self.plan.programme.report_deadline, extension]
+        if self.review_state == ReviewState.RETURNED:
+            candidates.append(self.reopened_until)  # returned for correction: open again
+        return max(moment for moment in candidates if moment is not None)
 
     def is_past_deadline(self, now=None) -> bool:
         return (now or timezone.now()) > self.effective_deadline()

@@ -46,3 +46,28 @@ def chinese_numeral(value) -> str:
     except (TypeError, ValueError):
         return ""
     return CHINESE_NUMERALS[number - 1] if 1 <= number <= len(CHINESE_NUMERALS) else str(number)
+
+
+@register.filter
+def exchange_type_label(value) -> str:
+    from intl_reports.exchange import EXCHANGE_TYPE_BY_KEY
+
+    exchange_type = EXCHANGE_TYPE_BY_KEY.get(value.get("kind"))
+    return exchange_type.label if exchange_type else ""
+
+
+@register.filter
+def exchange_item_labels(value) -> list[str]:
+    from intl_reports.exchange import EXCHANGE_TYPE_BY_KEY
+
+    exchange_type = EXCHANGE_TYPE_BY_KEY.get(value.get("kind"))
+    labels = dict(exchange_type.items) if exchange_type else {}
+    return [labels[key] for key in value.get("items") or [] if key in labels]
+
+
+@register.filter
+def budget_line_rate(value):
+    from intl_reports.budget import execution_rate
+
+    rate = execution_rate(value.get("spent"), value.get("approved"))
+    return f"{rate}%" if rate is not None else ""

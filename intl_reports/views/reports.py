@@ -110,6 +110,8 @@ class ReportTabView(ReportMixin, ContextMixin, View):
     def read_only_reason(self, report) -> str:
         if permissions.school_of(self.request.user) is None:
             return "主管機關帳號僅能檢視成果報告，無法修改。"
+        if report.locked:
+            return "教育部正在審閱此成果報告，暫時無法修改；審閱完成後即可繼續編輯。"
         return "已超過成果報告繳交期限，報告僅供檢視，無法修改。"
 
     def render(self, report, form, status=200, conflict=False):
@@ -134,6 +136,7 @@ class ReportTabView(ReportMixin, ContextMixin, View):
             editable=editable,
             read_only_reason=None if editable else self.read_only_reason(report),
             deadline=report.effective_deadline(),
+            decisions=report.review_decisions.select_related("decided_by")[:3],
             conflict=conflict,
             upload_url=reverse("intl_reports:photo_upload", args=[report.plan_id]),
         )

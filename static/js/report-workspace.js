@@ -215,16 +215,16 @@
       } catch (error) {
         body = {};
       }
-      if (request.status === 201) {
+      if (request.responseURL && request.responseURL.indexOf("/login/") !== -1) {
+        statusLine.classList.add("error-message");
+        statusLine.textContent = "登入已逾時，請另開視窗重新登入後再上傳；已輸入的內容仍保留在此頁。";
+      } else if (request.status === 201) {
         hidden.value = String(body.id);
         preview.src = body.thumbnail;
         preview.alt = "已上傳的圖片";
         preview.hidden = false;
         statusLine.textContent = "上傳完成，請記得按「存檔」。";
         markDirty();
-      } else if (request.status === 302 || request.status === 401 || request.status === 403) {
-        statusLine.classList.add("error-message");
-        statusLine.textContent = body.error || "登入已逾時，請重新登入後再上傳。";
       } else {
         statusLine.classList.add("error-message");
         statusLine.textContent = body.error || "上傳失敗，請稍後再試。";
