@@ -7,14 +7,30 @@ from django.views.generic import ListView, TemplateView, UpdateView
 
 from intl_reports import permissions
 from intl_reports.forms import SchoolProfileForm
+from intl_reports.reminders import effective_deadlines
 
 from .mixins import ServiceMixin
 
 
 class MenuView(ServiceMixin, TemplateView):
-    """功能選單: where a school or authority lands after login."""
+    """功能選單: where a school or authority lands after login, with the reports' deadlines."""
 
     template_name = "intl_reports/service/menu.html"
+    max_deadlines = 10
+
+    def get_context_data(self, **kwargs):
+        plans = list(
+            permissions.plans_visible_to(self.request.user)
+            .passed()
+            .select_related("programme", "school", "report")
+            .order_by("-programme__report_deadline", "school__code")[: self.max_deadlines]
+        )
+        deadlines = effective_deadlines(plans)
+        upcoming = [
+            {"plan": plan, "report": plan.report_or_none, "deadline": deadlines[plan.pk]}
+            for plan in plans
+        ]
+        return super().get_context_data(upcoming=upcoming, **kwargs)
 
 
 class SchoolProfileView(ServiceMixin, UpdateView):
