@@ -14,6 +14,7 @@ from django.views.generic.base import ContextMixin
 from intl_reports import permissions
 from intl_reports.forms.report_tabs import TAB_FORMS
 from intl_reports.models import OutcomeReport, Plan, ReviewResult, Tab
+from intl_reports.pdf.render import PRINT_SPECS
 from intl_reports.photos import THUMBNAIL_SPEC, PhotoRejected, store_photo
 from intl_reports.saving import TabConflict, save_tab
 
@@ -168,7 +169,10 @@ class PhotoUploadView(ReportMixin, View):
             )
         except PhotoRejected as error:
             return JsonResponse({"error": str(error)}, status=400)
-        thumbnail = image.get_rendition(THUMBNAIL_SPEC)
+        # The thumbnail for the page and the print sizes for the PDF, made now in one pass, so
+        # the first PDF download does not wait for them.
+        renditions = image.get_renditions(THUMBNAIL_SPEC, *PRINT_SPECS)
+        thumbnail = renditions[THUMBNAIL_SPEC]
         return JsonResponse(
             {
                 "id": image.pk,
