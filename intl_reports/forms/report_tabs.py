@@ -78,6 +78,16 @@ class RowFormSet(BaseFormSet):
     def initial_form_count(self):
         return 0 if self.is_bound else super().initial_form_count()
 
+    def clean(self):
+        # Django's validate_max counts TOTAL_FORMS, which rows deleted in the browser never
+        # lower; what counts is the rows actually sent. absolute_max still caps forged counts.
+        super().clean()
+        if len(self.filled_forms()) > self.max_num:
+            raise ValidationError(
+                self.error_messages["too_many_forms"] % {"num": self.max_num},
+                code="too_many_forms",
+            )
+
     def filled_forms(self):
         return [form for form in self.forms if form.has_changed() and form.cleaned_data]
 
@@ -88,7 +98,7 @@ def row_formset(form_class, max_num=MAX_ROWS, too_many="每個表格最多 %(num
         formset=RowFormSet,
         extra=0,
         max_num=max_num,
-        validate_max=True,
+        validate_max=False,
         absolute_max=max(max_num, MAX_ROWS),
     )
     formset_class.default_error_messages = {
@@ -229,6 +239,10 @@ class VersionForm(forms.Form):
 
 
 class SchoolTabForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = SchoolStage.choices  # no "---------" radio
+
     class Meta:
         model = OutcomeReport
         fields = TAB_FIELDS[Tab.SCHOOL]

@@ -130,7 +130,8 @@ class ReportTabView(ReportMixin, ContextMixin, View):
                     "url": reverse("intl_reports:report_tab", args=[report.plan_id, key]),
                     "complete": bool((report.tab_status or {}).get(key)),
                     "current": key == form.tab,
-                    "has_errors": key == form.tab and (form.has_errors or conflict),
+                    "has_errors": key == form.tab and form.has_errors and not conflict,
+                    "conflict": key == form.tab and conflict,
                 }
                 for key, label in Tab.choices
             ],
