@@ -1,17 +1,19 @@
 """Wagtail admin screens of the reports system that are not model listings."""
 
-import csv
 import datetime
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import FormView
 
 from . import permissions, review
+from .budget import execution_rate
+from .exports import csv_response, xlsx_response
+from .filters import ReportFilterSet
 from .importing import IMPORTERS, ImportFileError, read_table
 from .models import OutcomeReport, ReviewState
 
@@ -69,12 +71,7 @@ def import_template(request, kind):
     """A CSV with the header row of an importer, for editors to fill in."""
     if not permissions.can_bulk_import(request.user) or kind not in IMPORTERS:
         raise PermissionDenied
-    importer = IMPORTERS[kind]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{kind}.csv"'
-    response.write("\ufeff")  # BOM, so Excel opens the file as UTF-8
-    csv.writer(response).writerow(importer.columns.keys())
-    return response
+    return csv_response(list(IMPORTERS[kind].columns), [], f"import-{kind}")
 
 
 class ReviewForm(forms.Form):
@@ -143,3 +140,52 @@ class ReviewView(FormView):
             page_title=f"審閱成果報告：{self.report.school_name}",
             **kwargs,
         )
+
+
+BUDGET_HEADERS = [
+    "學年度",
+    "計畫類別",
+    "主管機關",
+    "學校名稱",
+    "學校代碼",
+    "#",
+    "補(捐)助項目",
+    "項目二級用途",
+    "核定金額",
+    "實支金額",
+    "執行情形(%)",
+    "執行說明",
+]
+
+
+def budget_lines_export(request, file_format):
+    """One row per budget line of the reports in the editor's current filter."""
+    if not permissions.can_view_all_reports(request.user) or file_format not in ("csv", "xlsx"):
+        raise PermissionDenied
+    reports = ReportFilterSet(request.GET, queryset=OutcomeReport.objects.with_list_data()).qs
+    if query := request.GET.get("q", "").strip():
+        reports = reports.filter(Q(school_name__icontains=query) | Q(school_code__icontains=query))
+
+    def rows():
+        for report in reports.order_by("-plan__programme__academic_year", "school_code"):
+            programme = report.plan.programme
+            for number, child in enumerate(report.budget_lines.raw_data, start=1):
+                line = child.get("value") or {}
+                rate = execution_rate(line.get("spent"), line.get("approved"))
+                yield [
+                    programme.academic_year,
+                    programme.get_kind_display(),
+                    report.authority_name,
+                    report.school_name,
+                    report.school_code,
+                    number,
+                    line.get("item", ""),
+                    line.get("secondary_use", ""),
+                    line.get("approved"),
+                    line.get("spent"),
+                    float(rate) if rate is not None else None,
+                    line.get("notes", ""),
+                ]
+
+    respond = csv_response if file_format == "csv" else xlsx_response
+    return respond(BUDGET_HEADERS, rows(), "budget-lines")

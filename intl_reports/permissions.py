@@ -116,6 +116,11 @@ def can_edit_report(user, report: OutcomeReport, now=None) -> bool:
     return not report.is_past_deadline(now)
 
 
+def can_view_all_reports(user) -> bool:
+    """The editors' report list and its exports."""
+    return is_editor(user) and user.has_perm("intl_reports.view_outcomereport")
+
+
 def can_review_reports(user) -> bool:
     """已審閱 / 退回補正, and featuring outcomes: editors allowed to change reports."""
     return is_editor(user) and user.has_perm("intl_reports.change_outcomereport")

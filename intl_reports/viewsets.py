@@ -1,23 +1,18 @@
 """The outcome reports in the Wagtail admin: a snippet viewset with revisions, history,
 compare, locking, filters, search, sorting and CSV/XLSX export of the current filter."""
 
+from django.urls import reverse
+from django.utils.functional import cached_property
 from wagtail.admin.panels import FieldPanel, ObjectList, TabbedInterface
 from wagtail.admin.ui.tables import Column
+from wagtail.admin.widgets.button import Button
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
+from .exports import neutralise_formula
 from .filters import ReportFilterSet
 from .forms.admin import ReportAdminForm
 from .models import OutcomeReport
 from .reporting import TAB_FIELDS
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formula(value):
-    """A cell that a spreadsheet would run as a formula is made plain text (CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 class ReportIndexView(IndexView):
@@ -32,6 +27,17 @@ class ReportIndexView(IndexView):
 
     def get_base_queryset(self):
         return super().get_base_queryset().with_list_data()
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = super().header_more_buttons
+        query = self.request.GET.urlencode()
+        for label, file_format in (("匯出經費明細 CSV", "csv"), ("匯出經費明細 XLSX", "xlsx")):
+            url = reverse("intl_reports_budget_lines_export", args=[file_format])
+            buttons.append(
+                Button(label, url=f"{url}?{query}" if query else url, icon_name="download")
+            )
+        return buttons
 
 
 class OutcomeReportViewSet(SnippetViewSet):
