@@ -38,6 +38,7 @@ FUNCTION_MENU: tuple[MenuEntry, ...] = (
             MenuEntry("課程/國際交流 成果報告", "intl_reports:report_list"),
         ),
     ),
+    MenuEntry("填報進度統計", "intl_reports:authority_dashboard", roles=("authority",)),
     MenuEntry("國際教育旅行補助(僅112學年度)"),
     MenuEntry("國際教育全球公民素養自評量表"),
     MenuEntry("國際教育2.0賞查"),

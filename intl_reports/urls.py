@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import dashboard_urls
 from .accounts import views as accounts
 from .views import pdf, reports, service, signoff
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("service/", service.MenuView.as_view(), name="menu"),
     path("service/profile/", service.SchoolProfileView.as_view(), name="school_profile"),
     path("service/plans/", service.PlanListView.as_view(), name="plan_list"),
+    *dashboard_urls.service_urlpatterns,
     path("service/reports/", reports.ReportListView.as_view(), name="report_list"),
     path("service/reports/<int:plan_id>/", reports.ReportHomeView.as_view(), name="report"),
     path(

@@ -208,10 +208,11 @@ class ImageIdField(forms.IntegerField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 1)
-        kwargs.setdefault(
-            "error_messages",
-            {"invalid": "圖片資料有誤，請重新上傳。", "min_value": "圖片資料有誤，請重新上傳。"},
-        )
+        kwargs["error_messages"] = {
+            "invalid": "圖片資料有誤，請重新上傳。",
+            "min_value": "圖片資料有誤，請重新上傳。",
+            **kwargs.get("error_messages", {}),
+        }
         super().__init__(**kwargs)
 
 
@@ -405,6 +406,8 @@ class TabForm:
             return False
         self._changes = {}
         self.clean()
+        if self.extra_errors:  # a rule across rows refused the data: nothing to build
+            return False
         for prefix, (_form, field, block_type, _max) in self.tables.items():
             raw = self.raw_rows(prefix, field, block_type)
             self._changes[field] = self.validated_stream(field, raw)
@@ -417,11 +420,12 @@ class TabForm:
 
     def raw_rows(self, prefix: str, field: str, block_type: str) -> list[dict]:
         known_ids = {c.get("id") for c in getattr(self.report, field).raw_data}
-        rows = []
+        rows, used = [], set()
         for form in self.formsets[prefix].filled_forms():
             row_id = form.cleaned_data.get("id") or ""
-            if row_id not in known_ids:  # a forged or new id: the row gets a fresh one
+            if row_id not in known_ids or row_id in used:  # forged, new or repeated id
                 row_id = str(uuid.uuid4())
+            used.add(row_id)
             rows.append({"type": block_type, "id": row_id, "value": form.raw_value()})
         return rows
 
