@@ -14,7 +14,11 @@ from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 
-from . import admin_views, permissions
+from . import (
+    admin_views,
+    dashboard_hooks,  # noqa: F401  (registers the editors' dashboard)
+    permissions,
+)
 from .models import Authority, DeadlineExtension, OutcomeReport, Plan, Programme, School
 from .viewsets import OutcomeReportViewSet
 
@@ -149,6 +153,11 @@ def register_import_urls():
             "intl-reports/review/<int:pk>/",
             admin_views.ReviewView.as_view(),
             name="intl_reports_review",
+        ),
+        path(
+            "intl-reports/budget-lines.<str:file_format>",
+            admin_views.budget_lines_export,
+            name="intl_reports_budget_lines_export",
         ),
         path(
             "intl-reports/import/template/<str:kind>.csv",

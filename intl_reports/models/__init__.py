@@ -1,16 +1,40 @@
 from .accounts import Membership, Role
 from .images import PortalImage, PortalRendition
+from .outcomes import (
+    OutcomeExchangeType,
+    OutcomeGalleryImage,
+    OutcomeIndexPage,
+    OutcomePage,
+    OutcomePartner,
+    OutcomeRelatedOutcome,
+)
 from .reference import Authority, Plan, Programme, ReviewResult, School, SchoolStage
+from .reminders import ReminderLog, ReminderRun
+from .report import DeadlineExtension, OutcomeReport, Tab
+from .review import ReviewDecision, ReviewState
 
 __all__ = [
     "Authority",
+    "DeadlineExtension",
     "Membership",
+    "OutcomeExchangeType",
+    "OutcomeGalleryImage",
+    "OutcomeIndexPage",
+    "OutcomePage",
+    "OutcomePartner",
+    "OutcomeRelatedOutcome",
+    "OutcomeReport",
     "Plan",
     "PortalImage",
     "PortalRendition",
     "Programme",
+    "ReminderLog",
+    "ReminderRun",
+    "ReviewDecision",
     "ReviewResult",
+    "ReviewState",
     "Role",
     "School",
     "SchoolStage",
+    "Tab",
 ]

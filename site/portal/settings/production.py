@@ -32,4 +32,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Gunicorn workers share the page cache through the file system, so that a purge by the
+# worker that published reaches them all.
+CACHES["pages"] = {  # noqa: F405
+    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "LOCATION": env("PAGE_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "pages")),  # noqa: F405
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
+
 LOGGING["root"]["level"] = env("LOG_LEVEL", "INFO")  # noqa: F405
