@@ -10,12 +10,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import FormView
 
-from . import permissions, review
+from . import featuring, permissions, review
 from .budget import execution_rate
 from .exports import csv_response, xlsx_response
 from .filters import ReportFilterSet
 from .importing import IMPORTERS, ImportFileError, read_table
-from .models import OutcomeReport, ReviewState
+from .models import OutcomeIndexPage, OutcomeReport, ReviewState
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -71,7 +71,7 @@ def import_template(request, kind):
     """A CSV with the header row of an importer, for editors to fill in."""
     if not permissions.can_bulk_import(request.user) or kind not in IMPORTERS:
         raise PermissionDenied
-    return csv_response(list(IMPORTERS[kind].columns), [], f"import-{kind}")
+    return csv_response(list(IMPORTERS[kind].columns), [], f"import-{kind}", stream=False)
 
 
 class ReviewForm(forms.Form):
@@ -189,3 +189,84 @@ def budget_lines_export(request, file_format):
 
     respond = csv_response if file_format == "csv" else xlsx_response
     return respond(BUDGET_HEADERS, rows(), "budget-lines")
+
+
+class FeatureForm(forms.Form):
+    parent = forms.ModelChoiceField(
+        label="放在交流成果列表頁", queryset=OutcomeIndexPage.objects.all(), empty_label=None
+    )
+    title = forms.CharField(label="標題", max_length=255)
+    summary = forms.CharField(
+        label="摘要", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    photos = forms.TypedMultipleChoiceField(
+        label="要公開的照片",
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "只能選擇已取得家長/監護人同意的照片。"},
+    )
+
+    def __init__(self, *args, photos, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only photos with recorded consent can be picked at all.
+        self.fields["photos"].choices = [
+            (image.pk, caption or image.title)
+            for image, caption in photos
+            if image.guardian_consent
+        ]
+
+
+class FeatureView(FormView):
+    """展示成果: a draft OutcomePage pre-filled from an accepted report, for the editor to finish
+    and publish in the page editor."""
+
+    template_name = "intl_reports/admin/feature.html"
+    form_class = FeatureForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not permissions.can_review_reports(request.user):
+            raise PermissionDenied
+        self.report = get_object_or_404(OutcomeReport.objects.with_list_data(), pk=kwargs["pk"])
+        self.photos = featuring.report_photos(self.report)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "photos": self.photos}
+
+    def get_initial(self):
+        programme = self.report.plan.programme
+        return {
+            "parent": OutcomeIndexPage.objects.first(),
+            "title": f"{self.report.school_name} {programme.academic_year}學年度國際交流成果",
+            "summary": self.report.features[:200],
+            "photos": [image.pk for image, _caption in self.photos if image.guardian_consent],
+        }
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            page = featuring.create_outcome_page(
+                self.report,
+                data["parent"],
+                title=data["title"],
+                summary=data["summary"],
+                photo_ids=data["photos"],
+                user=self.request.user,
+            )
+        except featuring.FeatureError as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        messages.success(
+            self.request, "已建立展示成果草稿；請確認內容後按「發布」，所選照片才會公開。"
+        )
+        return redirect("wagtailadmin_pages:edit", page.pk)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            report=self.report,
+            photos=self.photos,
+            pages=self.report.outcome_pages.all(),
+            page_title=f"展示成果：{self.report.school_name}",
+            **kwargs,
+        )

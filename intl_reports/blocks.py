@@ -22,6 +22,17 @@ MAX_AMOUNT = 10_000_000_000
 MAX_HEADCOUNT = 100_000
 
 
+class ReportImageBlock(ImageChooserBlock):
+    """An image chooser whose clean() trusts the instance its bulk to_python() already fetched,
+    instead of looking every image up again (one query per row). Ownership is checked by the
+    tab forms, for all rows in one query."""
+
+    def clean(self, value):
+        if isinstance(value, self.model_class):
+            return value
+        return super().clean(value)
+
+
 class ExchangeTypeBlock(blocks.StructBlock):
     kind = blocks.ChoiceBlock(choices=EXCHANGE_TYPE_CHOICES, label="交流類型")
     items = blocks.MultipleChoiceBlock(
@@ -110,7 +121,7 @@ class OutcomeCheckBlock(blocks.StructBlock):
 
 class AssessmentEntryBlock(blocks.StructBlock):
     text = blocks.TextBlock(required=False, max_length=20000, label="文字說明")
-    image = ImageChooserBlock(required=False, label="圖片上傳")
+    image = ReportImageBlock(required=False, label="圖片上傳")
 
     class Meta:
         icon = "image"
@@ -119,7 +130,7 @@ class AssessmentEntryBlock(blocks.StructBlock):
 
 
 class PhotoBlock(blocks.StructBlock):
-    image = ImageChooserBlock(label="圖片")
+    image = ReportImageBlock(label="圖片")
     caption = blocks.CharBlock(required=False, max_length=200, label="說明")
 
     class Meta:

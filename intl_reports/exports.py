@@ -25,7 +25,10 @@ class _Echo:
         return value
 
 
-def csv_response(headers: Sequence[str], rows: Iterable[Sequence], filename: str):
+def csv_response(
+    headers: Sequence[str], rows: Iterable[Sequence], filename: str, *, stream: bool = True
+):
+    """A CSV download; streamed row by row unless `stream` is false (small files)."""
     writer = csv.writer(_Echo())
 
     def lines():
@@ -34,7 +37,11 @@ def csv_response(headers: Sequence[str], rows: Iterable[Sequence], filename: str
         for row in rows:
             yield writer.writerow([neutralise_formula(value) for value in row])
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    content_type = "text/csv; charset=utf-8"
+    if stream:
+        response = StreamingHttpResponse(lines(), content_type=content_type)
+    else:
+        response = HttpResponse("".join(lines()), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from .forms.report_tabs import TabForm
 from .models import OutcomeReport, PortalImage
+from .models.outcomes import sync_published_photos
 from .reporting import COMPUTED_FIELDS, recompute
 
 MAX_ATTEMPTS = 5
@@ -67,3 +68,5 @@ def _record_consents(report: OutcomeReport, consents: dict[int, bool]) -> None:
     withheld = [pk for pk, consent in consents.items() if not consent]
     school_photos.filter(pk__in=given, guardian_consent=False).update(guardian_consent=True)
     school_photos.filter(pk__in=withheld, guardian_consent=True).update(guardian_consent=False)
+    # Consent withdrawn: the photo leaves the public showcase at once.
+    sync_published_photos(consents.keys())

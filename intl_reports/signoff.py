@@ -93,7 +93,7 @@ def send_request(request, report: OutcomeReport, role: SignOffRole) -> str:
 
 def confirm(token: str) -> tuple[OutcomeReport, SignOffRole]:
     report, role = read_token(token)
-    now = timezone.now().replace(microsecond=0)
+    now = timezone.now()  # shown to the second; kept exact to compare with later saves
     # Compare-and-set on the previous state: two clicks at once record one confirmation.
     previous = getattr(report, role.confirmed_field)
     updated = OutcomeReport.objects.filter(pk=report.pk, **{role.confirmed_field: previous}).update(

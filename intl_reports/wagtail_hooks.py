@@ -19,7 +19,15 @@ from . import (
     dashboard_hooks,  # noqa: F401  (registers the editors' dashboard)
     permissions,
 )
-from .models import Authority, DeadlineExtension, OutcomeReport, Plan, Programme, School
+from .models import (
+    Authority,
+    DeadlineExtension,
+    OutcomeReport,
+    Plan,
+    Programme,
+    ReviewState,
+    School,
+)
 from .viewsets import OutcomeReportViewSet
 
 
@@ -155,6 +163,11 @@ def register_import_urls():
             name="intl_reports_review",
         ),
         path(
+            "intl-reports/feature/<int:pk>/",
+            admin_views.FeatureView.as_view(),
+            name="intl_reports_feature",
+        ),
+        path(
             "intl-reports/budget-lines.<str:file_format>",
             admin_views.budget_lines_export,
             name="intl_reports_budget_lines_export",
@@ -188,3 +201,10 @@ def review_button(snippet, user, next_url=None):
         yield ListingButton(
             "審閱", reverse("intl_reports_review", args=[snippet.pk]), icon_name="tick", priority=5
         )
+        if snippet.review_state == ReviewState.ACCEPTED:
+            yield ListingButton(
+                "展示成果",
+                reverse("intl_reports_feature", args=[snippet.pk]),
+                icon_name="image",
+                priority=6,
+            )

@@ -23,6 +23,7 @@ from intl_reports.photos import THUMBNAIL_SPEC
 from intl_reports.reporting import TAB_FIELDS
 
 MAX_ROWS = 300
+MAX_DB_ID = 2**63 - 1  # a larger id overflows the database's integer
 
 AMOUNT_ERRORS = {
     "required": "請填寫金額。",
@@ -79,6 +80,9 @@ class RowFormSet(BaseFormSet):
         return 0 if self.is_bound else super().initial_form_count()
 
     def clean(self):
+        if self.management_form.cleaned_data.get("TOTAL_FORMS", 0) < 0:
+            # A negative count would read as "no rows" and empty the table.
+            raise ValidationError(self.error_messages["missing_management_form"], code="invalid")
         # Django's validate_max counts TOTAL_FORMS, which rows deleted in the browser never
         # lower; what counts is the rows actually sent. absolute_max still caps forged counts.
         super().clean()
@@ -208,9 +212,11 @@ class ImageIdField(forms.IntegerField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_DB_ID)
         kwargs["error_messages"] = {
             "invalid": "圖片資料有誤，請重新上傳。",
             "min_value": "圖片資料有誤，請重新上傳。",
+            "max_value": "圖片資料有誤，請重新上傳。",
             **kwargs.get("error_messages", {}),
         }
         super().__init__(**kwargs)
@@ -236,7 +242,7 @@ class PhotoRowForm(RowForm):
 
 
 class VersionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31)
 
 
 class SchoolTabForm(forms.ModelForm):
@@ -495,7 +501,7 @@ class TabForm:
         for formset in self.formsets.values():
             for form in formset.forms:
                 value = form["image"].value() if "image" in form.fields else None
-                if str(value or "").isdigit():
+                if str(value or "").isdigit() and 0 < int(value) <= MAX_DB_ID:
                     ids.add(int(value))
         if not ids:
             return {}

@@ -11,8 +11,9 @@ A later migration will add ``report``: a nullable FK to the outcome report a pag
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Prefetch
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import (
@@ -173,6 +174,15 @@ class OutcomePage(Page):
         "辦理特色", features=["bold", "italic", "ol", "ul", "link"], blank=True
     )
     body = StreamField(BodyStreamBlock(), blank=True, verbose_name="其他內容")
+    report = models.ForeignKey(
+        "intl_reports.OutcomeReport",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="outcome_pages",
+        verbose_name="來源成果報告",
+        help_text="由成果報告建立展示頁時自動設定。",
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -197,6 +207,7 @@ class OutcomePage(Page):
         ),
         FieldPanel("body"),
         InlinePanel("related_outcomes", label="相關成果", heading="相關成果"),
+        FieldPanel("report", read_only=True),
     ]
     search_fields = [
         *Page.search_fields,
@@ -382,19 +393,28 @@ class OutcomeRelatedOutcome(Orderable):
         verbose_name_plural = "相關成果"
 
 
+def sync_published_photos(image_ids=None) -> None:
+    """A school photo is public exactly while a live showcase shows it and consent is recorded.
+
+    Called whenever that can change: publishing, unpublishing or deleting a showcase, and a
+    school changing a photo's consent. Anything else leaves photos private.
+    """
+    shown = OutcomeGalleryImage.objects.filter(
+        page__live=True, image__guardian_consent=True
+    ).values("image_id")
+    photos = PortalImage.objects.filter(school__isnull=False)
+    if image_ids is not None:
+        photos = photos.filter(pk__in=list(image_ids))
+    photos.filter(pk__in=shown, is_published=False).update(is_published=True)
+    photos.filter(is_published=True).exclude(pk__in=shown).update(is_published=False)
+
+
 @receiver(page_published, sender=OutcomePage)
-def publish_gallery_photos(sender, instance, **kwargs):
-    """A school photo becomes public when a showcase that shows it is published."""
-    image_ids = instance.gallery_images.values("image_id")
-    PortalImage.objects.filter(
-        pk__in=image_ids, school__isnull=False, guardian_consent=True, is_published=False
-    ).update(is_published=True)
-
-
 @receiver(page_unpublished, sender=OutcomePage)
-def unpublish_gallery_photos(sender, instance, **kwargs):
-    """...and private again once no live showcase shows it."""
-    still_shown = OutcomeGalleryImage.objects.filter(page__live=True).values("image_id")
-    PortalImage.objects.filter(
-        pk__in=instance.gallery_images.values("image_id"), school__isnull=False
-    ).exclude(pk__in=still_shown).update(is_published=False)
+def _sync_on_publishing(sender, instance, **kwargs):
+    sync_published_photos()
+
+
+@receiver(post_delete, sender=OutcomePage)
+def _sync_on_delete(sender, instance, **kwargs):
+    transaction.on_commit(sync_published_photos)

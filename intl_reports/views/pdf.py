@@ -1,7 +1,6 @@
 """PDF下載: the report as a PDF, for exactly those who may view the report."""
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
@@ -31,7 +30,7 @@ class ReportPdfView(View):
             Plan.objects.select_related("programme", "school__authority"), pk=plan_id
         )
         if not permissions.can_view_plan(request.user, plan):
-            raise PermissionDenied("您沒有檢視此成果報告的權限。")
+            raise Http404  # as for every report URL: guessing ids tells nothing
         if plan.review_result != ReviewResult.PASSED:
             raise Http404("此計畫書未通過審查，沒有成果報告。")
         report = OutcomeReport.for_plan(plan)

@@ -139,6 +139,7 @@ class ReportTabView(ReportMixin, ContextMixin, View):
             read_only_reason=None if editable else self.read_only_reason(report),
             deadline=report.effective_deadline(),
             decisions=report.review_decisions.select_related("decided_by")[:3],
+            featured_pages=report.outcome_pages.live(),
             conflict=conflict,
             upload_url=reverse("intl_reports:photo_upload", args=[report.plan_id]),
         )
@@ -147,6 +148,7 @@ class ReportTabView(ReportMixin, ContextMixin, View):
 
 class ReportHomeView(ReportMixin, View):
     def get(self, request, plan_id):
+        self.get_report()  # 404 for anyone who may not see it
         return redirect("intl_reports:report_tab", plan_id=plan_id, tab=Tab.SCHOOL)
 
 
