@@ -183,7 +183,7 @@ def budget_lines_export(request, file_format):
                     line.get("secondary_use", ""),
                     line.get("approved"),
                     line.get("spent"),
-                    float(rate) if rate is not None else None,
+                    rate,
                     line.get("notes", ""),
                 ]
 

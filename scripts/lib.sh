@@ -65,7 +65,9 @@ ensure_virtualenv() {
   fi
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     say "Installing Python packages (pinned by requirements.lock)"
-    "$PY" -m pip install -q --disable-pip-version-check -c "$ROOT/requirements.lock" -e "$ROOT[dev]"
+    # (grep drops pip's notes about optional local package indexes that this machine lacks)
+    "$PY" -m pip install -q --disable-pip-version-check -c "$ROOT/requirements.lock" -e "$ROOT[dev]" \
+      2> >(grep -v "^WARNING: Location" >&2)
     echo "$want" >"$stamp"
   fi
 }
