@@ -23,10 +23,16 @@ declare -A PROVES=(
 )
 
 _has() {
+  if command -v dpkg-query >/dev/null 2>&1 &&
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; then
+    return 0
+  fi
+  # Not a Debian package here (or not Debian): look for what the package provides.
   case "$1" in
     python3-venv) python3 -c 'import venv, ensurepip' 2>/dev/null ;;
     lib*) ldconfig -p 2>/dev/null | grep -q "${PROVES[$1]}" ;;
-    fonts-noto-cjk) fc-list 2>/dev/null | grep -q "Noto Sans CJK" ;;
+    fonts-noto-cjk) fc-list 2>/dev/null | grep -q "Noto Sans CJK" ||
+      ls /usr/share/fonts/*/noto*/NotoSansCJK-Regular.ttc >/dev/null 2>&1 ;;
     postgresql) ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null ;;
     *) command -v "${PROVES[$1]}" >/dev/null 2>&1 ;;
   esac
