@@ -545,7 +545,10 @@ def _feature(home, outcomes):
     if home.featured_outcomes.exists():
         return
     home = HomePage.objects.get(pk=home.pk)
-    home.featured_outcomes = [HomeFeaturedOutcome(outcome=outcome) for outcome in outcomes]
+    home.featured_outcomes = [
+        HomeFeaturedOutcome(outcome=outcome, sort_order=index)
+        for index, outcome in enumerate(outcomes)
+    ]
     _publish(home)
 
 

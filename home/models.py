@@ -94,6 +94,7 @@ class HomePage(PortalPage):
 
         return list(
             self.featured_outcomes.filter(outcome__live=True)
+            .order_by("sort_order", "pk")  # pk breaks ties of rows saved without an order
             .select_related("outcome", "image")
             .prefetch_related(
                 "image__renditions",

@@ -57,7 +57,7 @@ class OutcomeReportViewSet(SnippetViewSet):
     list_per_page = 50
     ordering = ["-plan__programme__academic_year", "school_code"]
     list_display = [
-        Column("school_name", label="學校名稱", sort_key="school_name"),
+        "school_name",  # a field name: Wagtail makes it the title column with the row buttons
         Column("school_code", label="學校代碼", sort_key="school_code"),
         Column("authority_name", label="主管機關", sort_key="plan__school__authority__name"),
         Column("programme", label="計畫類別", sort_key="plan__programme__academic_year"),

@@ -136,7 +136,8 @@ def build_portal(outcomes=3, articles=3) -> Portal:
             )
         )
     home.featured_outcomes = [
-        HomeFeaturedOutcome(outcome=outcome) for outcome in portal.outcomes[:3]
+        HomeFeaturedOutcome(outcome=outcome, sort_order=index)
+        for index, outcome in enumerate(portal.outcomes[:3])
     ]
     publish(home)
     clear_page_cache()

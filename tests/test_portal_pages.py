@@ -186,8 +186,8 @@ class TestEveryPageRenders:
     def test_carousel_follows_the_editors_order(self, client, portal):
         home = HomePage.objects.get(pk=portal.home.pk)
         home.featured_outcomes = [
-            HomeFeaturedOutcome(outcome=portal.outcomes[2]),
-            HomeFeaturedOutcome(outcome=portal.outcomes[0]),
+            HomeFeaturedOutcome(outcome=portal.outcomes[2], sort_order=0),
+            HomeFeaturedOutcome(outcome=portal.outcomes[0], sort_order=1),
         ]
         home.save_revision().publish()
         html = client.get("/").content.decode()

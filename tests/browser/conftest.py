@@ -77,7 +77,18 @@ def page(browser):
 
 @pytest.fixture
 def live_url(live_server):
-    return live_server.url.rstrip("/")
+    """The live server's URL, with /media/ answered by the project's own serve_media view.
+
+    Django's live server wraps the site in _MediaFilesHandler, which serves every /media/ URL
+    straight from MEDIA_ROOT, to anyone: a privacy check through it would always see 200.
+    """
+    from django.core.handlers.wsgi import WSGIHandler
+
+    thread = live_server.thread
+    original = thread.httpd.get_app()
+    thread.httpd.set_app(thread.static_handler(WSGIHandler()))
+    yield live_server.url.rstrip("/")
+    thread.httpd.set_app(original)
 
 
 def login(page, live_url, username, password, destination="school"):

@@ -31,22 +31,6 @@ def feature_demo(transactional_db):
     return OutcomeReport.objects.get(plan__serial="20230403-196")
 
 
-@pytest.fixture
-def media_through_the_app(live_server):
-    """Let /media/ reach the project's serve_media view, which decides who sees a photo.
-
-    Django's live server wraps the site in _MediaFilesHandler, which answers every /media/ URL
-    straight from MEDIA_ROOT, to anyone: a privacy check through it would always see 200.
-    """
-    from django.core.handlers.wsgi import WSGIHandler
-
-    thread = live_server.thread
-    original = thread.httpd.get_app()
-    thread.httpd.set_app(thread.static_handler(WSGIHandler()))
-    yield
-    thread.httpd.set_app(original)
-
-
 def demo_photos(report):
     """(image, caption) of the report's photos, in order."""
     from intl_reports.featuring import report_photos
@@ -126,7 +110,7 @@ def owning_image_id(url):
 
 
 def test_editor_reviews_features_and_publishes_then_visitors_see_only_picked_photos(
-    browser, page, live_url, feature_demo, media_through_the_app
+    browser, page, live_url, feature_demo
 ):
     from intl_reports.models import OutcomePage, ReviewState
 
@@ -271,20 +255,3 @@ def test_editor_reviews_features_and_publishes_then_visitors_see_only_picked_pho
         assert response.status == 404
     finally:
         visitor.close()
-
-
-# TEMP-DEV-ONLY
-@pytest.fixture(autouse=True)
-def _tmp_fix_listing(monkeypatch):
-    from django.utils.functional import cached_property
-    from wagtail.snippets.views.snippets import IndexView
-
-    from intl_reports.viewsets import ReportIndexView
-
-    def columns(self):
-        self.list_display = ["school_name", *self.list_display[1:]]
-        return IndexView.columns.func(self)
-
-    prop = cached_property(columns)
-    prop.__set_name__(ReportIndexView, "columns")
-    monkeypatch.setattr(ReportIndexView, "columns", prop, raising=False)

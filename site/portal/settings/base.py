@@ -168,6 +168,8 @@ DEMO_DATA_ALLOWED = True
 WAGTAIL_SITE_NAME = "教育部中小學國際教育全球資訊網"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILIMAGES_IMAGE_MODEL = "intl_reports.PortalImage"
+# No avatars from Gravatar: no e-mail hashes leave the site, no broken images offline.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 15 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
