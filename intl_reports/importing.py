@@ -12,6 +12,7 @@ from django import forms
 from django.db import transaction
 
 from .models import Authority, Plan, Programme, ReviewResult, School, SchoolStage
+from .models.reference import BASIC_DATA_FIELDS
 
 MAX_ROWS = 10_000
 
@@ -100,22 +101,7 @@ class SchoolRowForm(forms.ModelForm):
 
     class Meta:
         model = School
-        fields = [
-            "name",
-            "code",
-            "address",
-            "stage",
-            "class_count",
-            "student_count",
-            "teacher_count",
-            "contact_name",
-            "contact_phone",
-            "contact_mobile",
-            "contact_email",
-            "principal_name",
-            "principal_phone",
-            "principal_mobile",
-        ]
+        fields = ["name", "code", *BASIC_DATA_FIELDS]
 
     def clean_authority_name(self):
         name = self.cleaned_data["authority_name"]

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from .budget import execution_rate, totals
 from .exchange import EXCHANGE_TYPE_BY_KEY
+from .models.reference import BASIC_DATA_FIELDS
 from .models.report import Tab
 
 if TYPE_CHECKING:
@@ -85,23 +86,8 @@ def recompute(report: OutcomeReport) -> None:
 
 # Columns each tab's save writes (besides the figures above), so one tab never touches another.
 TAB_FIELDS: dict[str, list[str]] = {
-    Tab.SCHOOL: [
-        "address",
-        "stage",
-        "class_count",
-        "student_count",
-        "teacher_count",
-        "contact_name",
-        "contact_phone",
-        "contact_mobile",
-        "contact_email",
-        "principal_name",
-        "principal_phone",
-        "principal_mobile",
-        "unit_head_name",
-        "unit_head_email",
-        "principal_email",
-    ],
+    # The school's basic data (copied in from 基本資料維護) and who signs off.
+    Tab.SCHOOL: [*BASIC_DATA_FIELDS, "unit_head_name", "unit_head_email", "principal_email"],
     Tab.PLAN: ["exchanges", "partners"],
     Tab.WORK: ["work_items"],
     Tab.BUDGET: ["budget_lines"],
