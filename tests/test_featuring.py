@@ -158,3 +158,32 @@ def test_only_editors_feature(request, client_name, report, portal):
     response = client.post(feature_url(report), {"parent": portal.pk, "title": "x", "summary": "y"})
     assert response.status_code in (302, 403)
     assert not OutcomePage.objects.filter(report=report).exists()
+
+
+def test_a_photo_placed_through_the_image_chooser_stays_private(report, portal):
+    """An editor can choose any image for an article, but a school photo placed there is still
+    served to nobody outside the school: publishing an article never publishes a photo."""
+    from home.models import ArticlePage, SectionPage
+    from intl_reports.models.outcomes import sync_published_photos
+
+    photo = next(image for image, _ in photos_of(report) if not image.guardian_consent)
+    section = SectionPage.objects.live().first()
+    article = section.add_child(
+        instance=ArticlePage(
+            title="誤放學校照片的新聞",
+            slug="chooser-photo",
+            summary="摘要",
+            body=[("image", {"image": photo, "alt_text": "學生合影", "caption": ""})],
+        )
+    )
+    article.save_revision().publish()
+    sync_published_photos()
+    assert Client().get(article.url).status_code == 200
+    photo.refresh_from_db()
+    assert not photo.is_published
+    assert not anonymous_can_see(photo)
+
+
+def test_there_is_no_public_api_to_reach_photos(report):
+    for url in ("/api/v2/images/", "/api/v2/pages/", "/api/images/"):
+        assert Client().get(url).status_code == 404
