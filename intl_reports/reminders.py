@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import DeadlineExtension, Plan, ReminderLog, ReminderRun
+from .models.report import latest_deadline
 
 logger = logging.getLogger(__name__)
 
@@ -33,16 +34,14 @@ def effective_deadlines(plans) -> dict[int, datetime.datetime]:
             school_id__in={p.school_id for p in plans},
         )
     }
-    deadlines = {}
-    for plan in plans:
-        deadline = plan.programme.report_deadline
-        extension = extensions.get((plan.programme_id, plan.school_id))
-        report = plan.report_or_none
-        candidates = [deadline, extension]
-        if report is not None and report.review_state == "returned":
-            candidates.append(report.reopened_until)
-        deadlines[plan.pk] = max(c for c in candidates if c is not None)
-    return deadlines
+    return {
+        plan.pk: latest_deadline(
+            plan.programme.report_deadline,
+            extensions.get((plan.programme_id, plan.school_id)),
+            plan.report_or_none,
+        )
+        for plan in plans
+    }
 
 
 def send_reminders(today: datetime.date | None = None) -> ReminderRun:

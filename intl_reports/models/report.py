@@ -28,6 +28,15 @@ class Tab(models.TextChoices):
     RESULTS = "results", "4-3.執行成果"
 
 
+def latest_deadline(programme_deadline, extension=None, report=None):
+    """The effective deadline: the programme's, the school's extension, or the reopening after
+    退回補正, whichever is latest. The one rule the report, the menu and reminders share."""
+    candidates = [programme_deadline, extension]
+    if report is not None and report.review_state == ReviewState.RETURNED:
+        candidates.append(report.reopened_until)
+    return max(moment for moment in candidates if moment is not None)
+
+
 class DeadlineExtension(models.Model):
     """A later report deadline for one school in one programme."""
 
@@ -229,10 +238,7 @@ class OutcomeReport(LockableMixin, RevisionMixin, index.Indexed, SchoolBasicData
             .values_list("deadline", flat=True)
             .first()
         )
-        candidates = [self.plan.programme.report_deadline, extension]
-        if self.review_state == ReviewState.RETURNED:
-            candidates.append(self.reopened_until)  # returned for correction: open again
-        return max(moment for moment in candidates if moment is not None)
+        return latest_deadline(self.plan.programme.report_deadline, extension, self)
 
     def is_past_deadline(self, now=None) -> bool:
         return (now or timezone.now()) > self.effective_deadline()
