@@ -19,3 +19,6 @@ class IntlReportsConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_sync_editors_group, dispatch_uid="intl_reports_editors_group")
+        from . import audit
+
+        audit.connect_receivers()

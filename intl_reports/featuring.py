@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.html import escape, linebreaks
 
-from .models import OutcomeReport, PortalImage, ReviewState
+from . import audit
+from .models import AuditAction, OutcomeReport, PortalImage, ReviewState
 from .models.outcomes import (
     OutcomeExchangeType,
     OutcomeGalleryImage,
@@ -48,6 +49,7 @@ def create_outcome_page(
     summary: str,
     photo_ids: list[int],
     user,
+    request=None,
 ) -> OutcomePage:
     if report.review_state != ReviewState.ACCEPTED:
         raise FeatureError("只有「已審閱」的成果報告可以建立展示成果。")
@@ -88,5 +90,14 @@ def create_outcome_page(
         for image, caption in chosen
     ]
     parent.add_child(instance=page)
-    page.save_revision(user=user, log_action=True)
+    revision = page.save_revision(user=user, log_action=True)
+    audit.record(
+        AuditAction.FEATURED,
+        request=request,
+        user=user,
+        target=page,
+        report=report.pk,
+        revision=revision.pk,
+        photos=[image.pk for image, _caption in chosen],
+    )
     return page

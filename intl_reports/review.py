@@ -14,7 +14,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import OutcomeReport, ReviewDecision, ReviewState
+from . import audit
+from .models import AuditAction, OutcomeReport, ReviewDecision, ReviewState
 
 
 class ReviewError(ValueError):
@@ -22,7 +23,7 @@ class ReviewError(ValueError):
 
 
 @transaction.atomic
-def accept(report: OutcomeReport, editor, note: str = "") -> ReviewDecision:
+def accept(report: OutcomeReport, editor, note: str = "", *, request=None) -> ReviewDecision:
     decision = ReviewDecision.objects.create(
         report=report, decision=ReviewState.ACCEPTED, note=note, decided_by=editor
     )
@@ -30,11 +31,12 @@ def accept(report: OutcomeReport, editor, note: str = "") -> ReviewDecision:
         review_state=ReviewState.ACCEPTED, reopened_until=None
     )
     report.review_state, report.reopened_until = ReviewState.ACCEPTED, None
+    _record(decision, report, request)
     return decision
 
 
 @transaction.atomic
-def return_for_correction(report: OutcomeReport, editor, note: str, reopen_until):
+def return_for_correction(report: OutcomeReport, editor, note: str, reopen_until, *, request=None):
     """退回補正: needs a note; reopens editing for the school until `reopen_until`."""
     if not (note or "").strip():
         raise ReviewError("退回補正須填寫審閱意見，學校才知道要補正什麼。")
@@ -51,6 +53,7 @@ def return_for_correction(report: OutcomeReport, editor, note: str, reopen_until
         review_state=ReviewState.RETURNED, reopened_until=reopen_until
     )
     report.review_state, report.reopened_until = ReviewState.RETURNED, reopen_until
+    _record(decision, report, request)
     recipient = report.contact_email or report.plan.school.contact_email
     if recipient:
         body = render_to_string(
@@ -62,3 +65,15 @@ def return_for_correction(report: OutcomeReport, editor, note: str, reopen_until
             )
         )
     return decision
+
+
+def _record(decision: ReviewDecision, report: OutcomeReport, request) -> None:
+    audit.record(
+        AuditAction.REVIEW_DECIDED,
+        request=request,
+        user=decision.decided_by,
+        target=report,
+        decision=decision.decision,
+        decision_id=decision.pk,
+        reopen_until=decision.reopen_until,
+    )

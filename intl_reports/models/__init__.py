@@ -1,4 +1,5 @@
 from .accounts import Membership, Role
+from .audit import AuditAction, AuditEvent
 from .images import PortalImage, PortalRendition
 from .outcomes import (
     OutcomeExchangeType,
@@ -14,6 +15,8 @@ from .report import DeadlineExtension, OutcomeReport, Tab
 from .review import ReviewDecision, ReviewState
 
 __all__ = [
+    "AuditAction",
+    "AuditEvent",
     "Authority",
     "DeadlineExtension",
     "Membership",

@@ -8,8 +8,8 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from intl_reports import permissions
-from intl_reports.models import OutcomeReport, Plan, ReviewResult
+from intl_reports import audit, permissions
+from intl_reports.models import AuditAction, OutcomeReport, Plan, ReviewResult
 from intl_reports.pdf import cache
 from intl_reports.pdf.render import pdf_filename
 
@@ -43,4 +43,5 @@ class ReportPdfView(View):
             content_type="application/pdf",
         )
         response["X-Content-Type-Options"] = "nosniff"
+        audit.record(AuditAction.PDF_DOWNLOADED, request=request, target=report, school=plan.school)
         return response

@@ -5,7 +5,8 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from intl_reports import permissions, signoff
+from intl_reports import audit, permissions, signoff
+from intl_reports.models import AuditAction
 
 from .reports import ReportMixin
 
@@ -26,6 +27,9 @@ class SignOffRequestView(ReportMixin, View):
             except signoff.SignOffError as error:
                 messages.error(request, str(error))
             else:
+                audit.record(
+                    AuditAction.SIGNOFF_REQUESTED, request=request, target=report, role=role
+                )
                 messages.success(request, f"已寄送「{sign_role.label}」確認信至 {recipient}。")
         return redirect("intl_reports:report_tab", plan_id=plan_id, tab="school")
 
@@ -50,6 +54,7 @@ class SignOffConfirmView(View):
             report, role = signoff.confirm(token)
         except signoff.SignOffError as error:
             return render(request, self.template_name, {"error": str(error)}, status=400)
+        audit.record(AuditAction.SIGNOFF_CONFIRMED, request=request, target=report, role=role.key)
         return render(
             request,
             self.template_name,
