@@ -66,7 +66,12 @@ def _csv_rows(data: bytes) -> list[list[str]]:
             continue
     else:
         raise ImportFileError("無法辨識檔案的文字編碼，請另存為 UTF-8 的 CSV。")
-    return list(csv.reader(io.StringIO(text)))
+    try:
+        return list(csv.reader(io.StringIO(text)))
+    except csv.Error as error:  # e.g. a cell longer than the csv module's field limit
+        raise ImportFileError(
+            "無法讀取此 CSV 檔案：內容格式有誤或儲存格過長，請確認檔案內容後再匯入。"
+        ) from error
 
 
 def _xlsx_rows(data: bytes) -> list[list]:

@@ -3,16 +3,22 @@ overwriting a colleague's save of the same tab, and always keeping a revision.""
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
+from wagtail.models import Revision
 
+from . import audit
 from .forms.report_tabs import TabForm
-from .models import OutcomeReport, PortalImage
+from .models import AuditAction, OutcomeReport, PortalImage
 from .models.outcomes import sync_published_photos
 from .reporting import COMPUTED_FIELDS, recompute
 
 MAX_ATTEMPTS = 5
+
+
+class SaveInterrupted(OperationalError):
+    """A database error, hidden by a library, undid part of a save: all of it is undone."""
 
 
 class TabConflict(Exception):
@@ -23,7 +29,7 @@ class TabConflict(Exception):
         self.current = current
 
 
-def save_tab(report: OutcomeReport, form: TabForm, user) -> OutcomeReport:
+def save_tab(report: OutcomeReport, form: TabForm, user, *, request=None) -> OutcomeReport:
     """Write the tab's columns and the recomputed figures; return the saved report.
 
     The write is a compare-and-set on `row_version`, so a concurrent save of another tab
@@ -57,7 +63,21 @@ def save_tab(report: OutcomeReport, form: TabForm, user) -> OutcomeReport:
             if form.image_consents:
                 _record_consents(current, form.image_consents)
             current.refresh_from_db()
-            current.save_revision(user=user, clean=False)
+            revision = current.save_revision(user=user, clean=False)
+            # Wagtail indexes the report in tasks run inside this transaction that hide their
+            # errors: a database error there rolls the revision back to Wagtail's savepoint
+            # and nothing is raised. Never keep a save without its revision.
+            if not Revision.objects.filter(pk=revision.pk).exists():
+                raise SaveInterrupted("the revision was rolled back inside the save")
+            audit.record(
+                AuditAction.REPORT_SAVED,
+                request=request,
+                user=user,
+                target=current,
+                school=report.plan.school_id,
+                tab=tab,
+                revision=revision.pk,
+            )
         return current
     raise TabConflict(OutcomeReport.objects.get(pk=report.pk))
 

@@ -1,5 +1,7 @@
 """課程/國際交流 成果報告: the report list and the report workspace with its seven tabs."""
 
+import logging
+
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
@@ -7,18 +9,27 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.log import log_response
 from django.views import View
 from django.views.generic import ListView
 from django.views.generic.base import ContextMixin
 
-from intl_reports import permissions
+from intl_reports import audit, permissions
 from intl_reports.forms.report_tabs import TAB_FORMS
-from intl_reports.models import OutcomeReport, Plan, ReviewResult, Tab
+from intl_reports.models import AuditAction, OutcomeReport, Plan, ReviewResult, Tab
 from intl_reports.pdf.render import PRINT_SPECS
-from intl_reports.photos import THUMBNAIL_SPEC, PhotoRejected, store_photo
+from intl_reports.photos import (
+    THUMBNAIL_SPEC,
+    PhotoNotStored,
+    PhotoRejected,
+    check_size,
+    store_photo_with_renditions,
+)
 from intl_reports.saving import TabConflict, save_tab
 
 from .mixins import ServiceMixin
+
+logger = logging.getLogger(__name__)
 
 
 class ReportListView(ServiceMixin, ListView):
@@ -84,7 +95,7 @@ class ReportTabView(ReportMixin, ContextMixin, View):
             messages.error(request, "資料有誤，尚未存檔。請依畫面上的說明修正後再按「存檔」。")
             return self.render(report, form, status=422)
         try:
-            save_tab(report, form, request.user)
+            save_tab(report, form, request.user, request=request)
         except TabConflict as conflict:
             conflict.current.plan = report.plan
             return self.render_conflict(conflict.current, tab)
@@ -163,18 +174,33 @@ class PhotoUploadView(ReportMixin, View):
         if upload is None:
             return JsonResponse({"error": "請選擇要上傳的圖片。"}, status=400)
         try:
-            image = store_photo(
+            check_size(upload.size)  # counted by the upload handler: a huge file is never read
+            # The thumbnail for the page and the print sizes for the PDF, made now with the
+            # image (all or nothing), so the first PDF download does not wait for them.
+            image, renditions = store_photo_with_renditions(
                 report.plan.school,
                 upload.read(),
                 title=request.POST.get("caption", "")[:200] or "成果報告照片",
                 consent=request.POST.get("consent") == "true",
                 user=request.user,
+                specs=(THUMBNAIL_SPEC, *PRINT_SPECS),
             )
         except PhotoRejected as error:
             return JsonResponse({"error": str(error)}, status=400)
-        # The thumbnail for the page and the print sizes for the PDF, made now in one pass, so
-        # the first PDF download does not wait for them.
-        renditions = image.get_renditions(THUMBNAIL_SPEC, *PRINT_SPECS)
+        except PhotoNotStored as error:
+            response = JsonResponse({"error": str(error)}, status=503)
+            response["Retry-After"] = "30"
+            # Logged once, with the storage's error (Django then skips its own line).
+            log_response(
+                "Photo upload for plan %s: the media storage refused a write",
+                plan_id,
+                response=response,
+                request=request,
+                logger=logger,
+                exception=error,
+            )
+            return response
+        audit.record(AuditAction.PHOTO_UPLOADED, request=request, target=image, report=report.pk)
         thumbnail = renditions[THUMBNAIL_SPEC]
         return JsonResponse(
             {

@@ -32,5 +32,13 @@ urlpatterns += [
     path("robots.txt", home_views.robots_txt, name="robots_txt"),
 ]
 
+if settings.BENCH_BASELINE_VIEW:
+    from . import benchmark
+
+    urlpatterns += [path("bench/write-one-row/", benchmark.write_one_row, name="bench_baseline")]
+
 # Wagtail's page serving comes last: it answers every path not matched above.
 urlpatterns += [path("", include(wagtail_urls))]
+
+# A lost database connection answers 503 with a page that needs no database; the rest, 500.
+handler500 = "portal.views.server_error"
