@@ -2,8 +2,11 @@
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 from .env import env, env_bool, env_int, env_list
 
@@ -49,6 +52,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Security headers on every response, the early ones (redirects, 404s) included.
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "portal.csp.PortalCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.CookieLocaleMiddleware",
@@ -67,6 +73,85 @@ MIDDLEWARE = [
 ROOT_URLCONF = "portal.urls"
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 WSGI_APPLICATION = "portal.wsgi.application"
+
+# Response headers of every environment; production.py adds HSTS and secure cookies.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Wagtail's live preview shows the page in a same-origin iframe; no other site may frame us.
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
+# Where the video block (home.blocks.VideoBlock, "例如 YouTube 影片網址") embeds players from.
+VIDEO_EMBED_ORIGINS = [
+    "https://www.youtube.com",
+    "https://www.youtube-nocookie.com",
+    "https://player.vimeo.com",
+]
+# Content Security Policy (django-csp 4). The templates and static/js have no inline script,
+# no inline style and no on*= attribute: script-src and style-src are 'self' only, no nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF, *VIDEO_EMBED_ORIGINS],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    }
+}
+# Wagtail 8's admin (under /admin/ only, see portal.csp) writes inline <script> elements with
+# no nonce to start its widgets (date and time choosers, image and page choosers, InlinePanel),
+# each naming its field id, so no hash can list them; its vendor.js inserts <style> elements.
+# Measured in Chromium (tests/browser/test_csp.py): nothing else is refused, no eval, no on*=
+# attribute. So the admin alone allows inline <script> elements and styles, keeps event-handler
+# attributes refused, and is reached only by logged-in editors. The public site, the login and
+# the plan service keep the strict policy above.
+PORTAL_ADMIN_CSP_REPLACE = {
+    "script-src": [SELF, UNSAFE_INLINE],
+    "script-src-attr": [NONE],
+    "style-src": [SELF, UNSAFE_INLINE],
+}
+
+# Browser features nobody here uses; the photo upload is a plain file input (no camera API).
+# Full screen stays for the embedded video players. Only features Chromium knows: it logs an
+# error for each unknown one (ambient-light-sensor and bluetooth are behind flags).
+PERMISSIONS_POLICY = {
+    "fullscreen": ["self", *VIDEO_EMBED_ORIGINS],
+    **{
+        feature: []
+        for feature in (
+            "accelerometer",
+            "autoplay",
+            "browsing-topics",
+            "camera",
+            "display-capture",
+            "encrypted-media",
+            "geolocation",
+            "gyroscope",
+            "hid",
+            "idle-detection",
+            "interest-cohort",
+            "local-fonts",
+            "magnetometer",
+            "microphone",
+            "midi",
+            "otp-credentials",
+            "payment",
+            "publickey-credentials-create",
+            "publickey-credentials-get",
+            "screen-wake-lock",
+            "serial",
+            "usb",
+            "window-management",
+            "xr-spatial-tracking",
+        )
+    },
+}
 
 TEMPLATES = [
     {
@@ -94,6 +179,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable server fails fast (the 503 page) instead of holding a worker for minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -142,8 +232,50 @@ STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Media storage: the file system (default) or S3-compatible object storage (MEDIA_STORAGE=s3).
+# Either way, every file leaves through the permission-checked view under MEDIA_URL.
+MEDIA_STORAGE = env("MEDIA_STORAGE", "filesystem")
+if MEDIA_STORAGE == "filesystem":
+    MEDIA_STORAGE_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif MEDIA_STORAGE == "s3":
+    # Credentials are never in settings: django-storages and boto3 read AWS_S3_ACCESS_KEY_ID /
+    # AWS_S3_SECRET_ACCESS_KEY (or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or an instance
+    # role) from the environment.
+    MEDIA_STORAGE_BACKEND = {
+        "BACKEND": "intl_reports.storage.PrivateMediaS3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME", required=True),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL"),
+            "region_name": env("AWS_S3_REGION_NAME"),
+            "location": env("AWS_LOCATION", ""),
+            "default_acl": None,  # no ACL: objects stay as private as the bucket
+            "object_parameters": {"CacheControl": "private, no-store"},
+            "querystring_auth": True,
+            "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 60),
+            "signature_version": "s3v4",  # what every region and S3-compatible server accepts
+            "file_overwrite": False,
+        },
+    }
+    # /media/ redirects the browser to a signed URL of the bucket: images must be allowed from
+    # there (a custom endpoint's origin, else AWS's virtual-hosted names).
+    _endpoint = urlsplit(env("AWS_S3_ENDPOINT_URL", "") or "")
+    _bucket = MEDIA_STORAGE_BACKEND["OPTIONS"]["bucket_name"]
+    _region = env("AWS_S3_REGION_NAME", "us-east-1")
+    MEDIA_S3_ORIGINS = env_list(
+        "MEDIA_S3_ORIGINS",
+        f"{_endpoint.scheme}://{_endpoint.netloc}"
+        if _endpoint.netloc
+        else f"https://{_bucket}.s3.amazonaws.com,https://{_bucket}.s3.{_region}.amazonaws.com",
+    )
+    _directives = CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    _directives["img-src"] = [*_directives["img-src"], *MEDIA_S3_ORIGINS]
+else:
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be filesystem or s3, not {MEDIA_STORAGE!r}.")
+# Set behind nginx (scripts/topology): the media view answers with X-Accel-Redirect to this
+# internal location, and nginx sends the file from MEDIA_ROOT. Empty: Django streams it.
+MEDIA_ACCEL_REDIRECT_PREFIX = env("MEDIA_ACCEL_REDIRECT_PREFIX", "")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE_BACKEND,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
@@ -162,6 +294,18 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Days before a report deadline on which incomplete reports get a reminder (and the day).
 REPORT_REMINDER_DAYS = [int(d) for d in env_list("REPORT_REMINDER_DAYS", "7,1")]
 
+# Report photos show minors: `manage.py purge_expired_photos` deletes those of reports whose
+# programme deadline is older than this many days (default five years; 0 keeps them forever).
+# Photos published with guardian consent on a live showcase are kept.
+REPORT_PHOTO_RETENTION_DAYS = env_int("REPORT_PHOTO_RETENTION_DAYS", 1826)
+
+# The audit log's "from where": how many reverse proxies (nginx) in front append their client
+# to X-Forwarded-For. 0 trusts only REMOTE_ADDR; never more than the proxies really there.
+AUDIT_TRUSTED_PROXY_COUNT = env_int("AUDIT_TRUSTED_PROXY_COUNT", 0)
+
+# bench/rush.py's baseline view (portal.benchmark); off everywhere else.
+BENCH_BASELINE_VIEW = env_bool("BENCH_BASELINE_VIEW", False)
+
 # Demo accounts have published passwords: never in production.
 DEMO_DATA_ALLOWED = True
 
@@ -171,6 +315,8 @@ WAGTAILIMAGES_IMAGE_MODEL = "intl_reports.PortalImage"
 # No avatars from Gravatar: no e-mail hashes leave the site, no broken images offline.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Editors' uploads get the same header checks and Chinese messages as the schools' photos.
+WAGTAILIMAGES_IMAGE_FORM_BASE = "intl_reports.forms.admin.PortalImageForm"
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 15 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp", "heic"]
@@ -185,6 +331,8 @@ LOGGING = {
     "loggers": {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # Wagtail's immediate tasks (search and reference index) log each run at INFO.
+        "django_tasks": {"level": "WARNING"},
     },
 }
 
