@@ -169,3 +169,13 @@ def can_bulk_import(user) -> bool:
             "intl_reports.change_plan",
         ]
     )
+
+
+def can_view_audit_log(user) -> bool:
+    """稽核紀錄: editors and superusers read it; nobody can change it, not even they."""
+    return is_editor(user)
+
+
+def can_manage_personal_data(user) -> bool:
+    """Exporting or erasing a school's personal data: editors who may change schools."""
+    return is_editor(user) and user.has_perm("intl_reports.change_school")

@@ -34,7 +34,7 @@ def _fingerprint(report: OutcomeReport) -> str:
         report.unit_head_confirmed_at,
         report.principal_confirmed_at,
         report.last_saved_at,
-        programme.kind,
+        str(programme.kind),  # the same key for an enum member and the value read back
         programme.academic_year,
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:12]
