@@ -1,21 +1,23 @@
 """The outcome reports in the Wagtail admin: a snippet viewset with revisions, history,
 compare, locking, filters, search, sorting and CSV/XLSX export of the current filter."""
 
-from django.urls import reverse
+from django.urls import path, re_path, reverse
 from django.utils.functional import cached_property
 from wagtail.admin.panels import FieldPanel, ObjectList, TabbedInterface
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import Button
+from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
-from .exports import neutralise_formula
+from .audit import AuditedSpreadsheetExportMixin
+from .exports import PLAN_BODY_FIELDS, REPORT_BODY_FIELDS, Chunked, neutralise_formula
 from .filters import ReportFilterSet
 from .forms.admin import ReportAdminForm
 from .models import OutcomeReport
 from .reporting import TAB_FIELDS
 
 
-class ReportIndexView(IndexView):
+class ReportIndexView(AuditedSpreadsheetExportMixin, IndexView):
     """Exports open in Excel as UTF-8 (BOM) and never carry a formula."""
 
     def preprocess_field_value(self, field, value, export_format):
@@ -23,10 +25,18 @@ class ReportIndexView(IndexView):
 
     def stream_csv(self, queryset):
         yield "\ufeff"
-        yield from super().stream_csv(queryset)
+        yield from super().stream_csv(Chunked(queryset))
+
+    def write_xlsx(self, queryset, output):
+        super().write_xlsx(Chunked(queryset), output)
 
     def get_base_queryset(self):
-        return super().get_base_queryset().with_list_data()
+        return (
+            super()
+            .get_base_queryset()
+            .with_list_data()
+            .defer(*REPORT_BODY_FIELDS, *PLAN_BODY_FIELDS)
+        )
 
     @cached_property
     def header_more_buttons(self):
@@ -40,8 +50,20 @@ class ReportIndexView(IndexView):
         return buttons
 
 
+class ReportChooserViewSet(SnippetChooserViewSet):
+    def get_urlpatterns(self):
+        # Wagtail's chooser takes any string as the id; a typed-in "x" must be a 404, not a 500.
+        return [
+            path("chosen/<int:pk>/", self.chosen_view, name="chosen")
+            if pattern.name == "chosen"
+            else pattern
+            for pattern in super().get_urlpatterns()
+        ]
+
+
 class OutcomeReportViewSet(SnippetViewSet):
     model = OutcomeReport
+    chooser_viewset_class = ReportChooserViewSet
     icon = "doc-full-inverse"
     menu_label = "成果報告"
     menu_name = "outcome_reports"
@@ -55,6 +77,22 @@ class OutcomeReportViewSet(SnippetViewSet):
     inspect_view_enabled = True
     copy_view_enabled = False
     list_per_page = 50
+
+    def get_urlpatterns(self):
+        # Wagtail's compare pattern takes any text as the id (`.+`): numeric ids only, so that a
+        # guessed "x" ends at a 404 instead of a ValueError.
+        return [
+            re_path(
+                r"history/(?P<pk>\d+)/revisions/compare/"
+                r"(?P<revision_id_a>live|earliest|\d+)\.\.\.(?P<revision_id_b>live|latest|\d+)/$",
+                self.revisions_compare_view,
+                name="revisions_compare",
+            )
+            if pattern.name == "revisions_compare"
+            else pattern
+            for pattern in super().get_urlpatterns()
+        ]
+
     ordering = ["-plan__programme__academic_year", "school_code"]
     list_display = [
         "school_name",  # a field name: Wagtail makes it the title column with the row buttons

@@ -12,12 +12,14 @@ from wagtail.admin.panels import (
 )
 from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
+from wagtail_modeladmin.helpers import AdminURLHelper, ButtonHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 
 from . import (
     admin_views,
     dashboard_hooks,  # noqa: F401  (registers the editors' dashboard)
     permissions,
+    privacy_views,
 )
 from .models import (
     Authority,
@@ -29,9 +31,21 @@ from .models import (
     School,
 )
 from .viewsets import OutcomeReportViewSet
+from .viewsets_audit import AuditEventViewSet
 
 
-class AuthorityAdmin(ModelAdmin):
+class NumericIdURLHelper(AdminURLHelper):
+    """Object URLs match numeric ids only: a guessed "x" is a 404, not a ValueError (500)."""
+
+    def _get_object_specific_action_url_pattern(self, action):
+        return rf"^{self.base_url_path}/{action}/(?P<instance_pk>\d+)/$"
+
+
+class ReferenceDataAdmin(ModelAdmin):
+    url_helper_class = NumericIdURLHelper
+
+
+class AuthorityAdmin(ReferenceDataAdmin):
     model = Authority
     menu_label = "主管機關"
     menu_icon = "group"
@@ -40,10 +54,36 @@ class AuthorityAdmin(ModelAdmin):
     inspect_view_enabled = True
 
 
-class SchoolAdmin(ModelAdmin):
+class SchoolButtonHelper(ButtonHelper):
+    """A school's row and inspect page also offer its personal data: export and erase."""
+
+    def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
+        buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
+        if not permissions.can_manage_personal_data(self.request.user):
+            return buttons
+        classnames = self.finalise_classname(classnames_add, classnames_exclude)
+        return [
+            *buttons,
+            {
+                "url": reverse("intl_reports_school_data_export", args=[obj.pk]),
+                "label": "匯出個人資料",
+                "classname": classnames,
+                "title": f"下載{obj.name}的個人資料（ZIP）",
+            },
+            {
+                "url": reverse("intl_reports_school_data_erase", args=[obj.pk]),
+                "label": "刪除個人資料",
+                "classname": self.finalise_classname(["no", *(classnames_add or [])]),
+                "title": f"刪除{obj.name}的聯絡資料、帳號與照片",
+            },
+        ]
+
+
+class SchoolAdmin(ReferenceDataAdmin):
     model = School
     menu_label = "學校"
     menu_icon = "home"
+    button_helper_class = SchoolButtonHelper
     list_display = ("code", "name", "authority", "stage", "contact_name", "contact_email")
     list_filter = ("authority", "stage")
     search_fields = ("name", "code")
@@ -83,7 +123,7 @@ class SchoolAdmin(ModelAdmin):
         return super().get_queryset(request).select_related("authority")
 
 
-class ProgrammeAdmin(ModelAdmin):
+class ProgrammeAdmin(ReferenceDataAdmin):
     model = Programme
     menu_label = "計畫類別與期限"
     menu_icon = "date"
@@ -92,7 +132,7 @@ class ProgrammeAdmin(ModelAdmin):
     inspect_view_enabled = True
 
 
-class DeadlineExtensionAdmin(ModelAdmin):
+class DeadlineExtensionAdmin(ReferenceDataAdmin):
     model = DeadlineExtension
     menu_label = "繳交期限延長"
     menu_icon = "time"
@@ -104,7 +144,7 @@ class DeadlineExtensionAdmin(ModelAdmin):
         return super().get_queryset(request).select_related("school", "programme")
 
 
-class PlanAdmin(ModelAdmin):
+class PlanAdmin(ReferenceDataAdmin):
     model = Plan
     menu_label = "計畫書"
     menu_icon = "doc-full"
@@ -147,6 +187,22 @@ class ReferenceDataGroup(ModelAdminGroup):
     menu_icon = "folder-open-inverse"
     menu_order = 200
     items = (AuthorityAdmin, SchoolAdmin, ProgrammeAdmin, DeadlineExtensionAdmin, PlanAdmin)
+
+
+@hooks.register("register_admin_urls")
+def register_personal_data_urls():
+    return [
+        path(
+            "intl-reports/schools/<int:pk>/personal-data/export/",
+            privacy_views.export_school_data,
+            name="intl_reports_school_data_export",
+        ),
+        path(
+            "intl-reports/schools/<int:pk>/personal-data/erase/",
+            privacy_views.SchoolDataEraseView.as_view(),
+            name="intl_reports_school_data_erase",
+        ),
+    ]
 
 
 @hooks.register("register_admin_urls")
@@ -193,6 +249,11 @@ def register_import_menu_item():
 
 
 register_snippet(OutcomeReportViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_audit_log_viewset():
+    return AuditEventViewSet()
 
 
 @hooks.register("register_snippet_listing_buttons")
