@@ -20,6 +20,10 @@ declare -A PROVES=(
   [chromium]="chromium"
   [nodejs]="node"
   [npm]="npm"
+  [nginx-light]="nginx"
+  [redis-server]="redis-server"
+  [openssl]="openssl"
+  [curl]="curl"
 )
 
 _has() {
