@@ -10,12 +10,18 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import FormView
 
-from . import featuring, permissions, review
+from . import audit, featuring, permissions, review
 from .budget import execution_rate
-from .exports import csv_response, xlsx_response
+from .exports import (
+    EXPORT_CHUNK_SIZE,
+    PLAN_BODY_FIELDS,
+    REPORT_BODY_FIELDS,
+    csv_response,
+    xlsx_response,
+)
 from .filters import ReportFilterSet
 from .importing import IMPORTERS, ImportFileError, read_table
-from .models import OutcomeIndexPage, OutcomeReport, ReviewState
+from .models import AuditAction, OutcomeIndexPage, OutcomeReport, ReviewState
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -55,6 +61,13 @@ class BulkImportView(FormView):
         if not result.ok:
             messages.error(self.request, f"檔案有 {len(result.errors)} 項錯誤，未匯入任何資料。")
             return self.render_to_response(self.get_context_data(form=form, errors=result.errors))
+        audit.record(
+            AuditAction.IMPORTED,
+            request=self.request,
+            kind=form.cleaned_data["kind"],
+            created=result.created,
+            updated=result.updated,
+        )
         messages.success(
             self.request,
             f"{importer.label}匯入完成：新增 {result.created} 筆，更新 {result.updated} 筆。",
@@ -118,11 +131,15 @@ class ReviewView(FormView):
         data = form.cleaned_data
         try:
             if data["decision"] == ReviewState.ACCEPTED:
-                review.accept(self.report, self.request.user, data["note"])
+                review.accept(self.report, self.request.user, data["note"], request=self.request)
                 messages.success(self.request, f"已將「{self.report}」標示為已審閱。")
             else:
                 review.return_for_correction(
-                    self.report, self.request.user, data["note"], data["reopen_until"]
+                    self.report,
+                    self.request.user,
+                    data["note"],
+                    data["reopen_until"],
+                    request=self.request,
                 )
                 messages.success(
                     self.request,
@@ -167,7 +184,11 @@ def budget_lines_export(request, file_format):
         reports = reports.filter(Q(school_name__icontains=query) | Q(school_code__icontains=query))
 
     def rows():
-        for report in reports.order_by("-plan__programme__academic_year", "school_code"):
+        for report in (
+            reports.order_by("-plan__programme__academic_year", "school_code")
+            .defer(*(f for f in REPORT_BODY_FIELDS if f != "budget_lines"), *PLAN_BODY_FIELDS)
+            .iterator(chunk_size=EXPORT_CHUNK_SIZE)
+        ):
             programme = report.plan.programme
             for number, child in enumerate(report.budget_lines.raw_data, start=1):
                 line = child.get("value") or {}
@@ -188,6 +209,7 @@ def budget_lines_export(request, file_format):
                 ]
 
     respond = csv_response if file_format == "csv" else xlsx_response
+    audit.record_export(request, "經費明細", file_format, rows=None, reports=reports.count())
     return respond(BUDGET_HEADERS, rows(), "budget-lines")
 
 
@@ -253,6 +275,7 @@ class FeatureView(FormView):
                 summary=data["summary"],
                 photo_ids=data["photos"],
                 user=self.request.user,
+                request=self.request,
             )
         except featuring.FeatureError as error:
             form.add_error(None, str(error))

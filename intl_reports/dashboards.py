@@ -3,8 +3,8 @@
 Every function takes a queryset of reports (and, where the figure needs the plans that have
 not opened a report yet, a queryset of plans) already restricted by ``permissions``: nothing
 here decides who sees what. Each function runs a fixed number of aggregate queries, whatever
-the number of reports; where a figure lives in comma-separated columns or in the partners'
-StreamField (countries, types, regions), one query fetches just those columns.
+the number of reports; figures kept in comma-separated columns (countries, types) are grouped
+by the database first, and partner regions are counted there too (see exchange_figures).
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db import connections
+from django.db.models import Count, Exists, JSONField, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from .exchange import EXCHANGE_TYPES, REGION_CHOICES
@@ -211,28 +213,58 @@ def _raw_rows(stream) -> list[dict]:
     return [dict(item.get("value") or {}) for item in raw if isinstance(item, dict)]
 
 
+def _region_filter(region: str) -> Q:
+    return Q(partner_rows__contains=[{"value": {"region": region}}])
+
+
 def exchange_figures(reports: QuerySet[OutcomeReport]) -> ExchangeFigures:
-    """One query: the countries and types columns and the partners' raw data of each report."""
+    """One query. On PostgreSQL the database groups the reports by their countries and types
+    columns (a few hundred combinations, however many reports) and counts, per group, the
+    reports whose partners name each region of the form (jsonb @>). SQLite has no JSON
+    containment: there the query reads those columns and the partners of every report."""
     countries: Counter[str] = Counter()
     regions: Counter[str] = Counter()
     types: Counter[str] = Counter()
     total = 0
-    for country_list, type_list, partners in reports.order_by().values_list(
-        "countries", "exchange_types", "partners"
-    ):
-        total += 1
-        countries.update(split_list(country_list))
-        types.update(split_list(type_list))
-        regions.update(
-            set(
-                (row.get("region") or "").strip()
-                for row in _raw_rows(partners)
-                if (row.get("region") or "").strip()
+    known_regions = [value for value, _label in REGION_CHOICES]
+    if connections[reports.db].features.supports_json_field_contains:
+        groups = (
+            reports.order_by()
+            .annotate(partner_rows=Cast("partners", JSONField()))
+            .values("countries", "exchange_types")
+            .annotate(
+                count=Count("pk"),
+                **{
+                    f"region_{index}": Count("pk", filter=_region_filter(region))
+                    for index, region in enumerate(known_regions)
+                },
             )
         )
-    known_regions = [value for value, _label in REGION_CHOICES]
+        for group in groups:
+            count = group["count"]
+            total += count
+            countries.update(dict.fromkeys(split_list(group["countries"]), count))
+            types.update(dict.fromkeys(split_list(group["exchange_types"]), count))
+            for index, region in enumerate(known_regions):
+                regions[region] += group[f"region_{index}"]
+    else:
+        for country_list, type_list, partners in reports.order_by().values_list(
+            "countries", "exchange_types", "partners"
+        ):
+            total += 1
+            countries.update(split_list(country_list))
+            types.update(split_list(type_list))
+            regions.update(
+                set(
+                    (row.get("region") or "").strip()
+                    for row in _raw_rows(partners)
+                    if (row.get("region") or "").strip()
+                )
+            )
     return ExchangeFigures(
-        by_country=sorted(countries.items(), key=lambda item: (-item[1], item[0])),
+        by_country=sorted(
+            ((c, n) for c, n in countries.items() if n), key=lambda item: (-item[1], item[0])
+        ),
         by_region=[(region, regions.get(region, 0)) for region in known_regions]
         + sorted((r, n) for r, n in regions.items() if r not in known_regions),
         by_type=[(t.label, types.get(t.key, 0)) for t in EXCHANGE_TYPES],
@@ -251,15 +283,23 @@ class OverdueRow:
     programme: str
     completeness: int | None  # None: the report was never opened
     last_saved_at: datetime.datetime | None
+    academic_year: int
 
 
 @dataclass
 class Overdue:
-    rows: list[OverdueRow]
+    rows: list[OverdueRow]  # the first OVERDUE_ROWS, newest 學年度 first
+    report_count: int
+    school_count: int
 
     @property
-    def school_count(self) -> int:
-        return len({row.school_code for row in self.rows})
+    def truncated(self) -> bool:
+        return self.report_count > len(self.rows)
+
+
+# The table lists this many; the counts cover them all (ten years of a big authority would
+# otherwise make a page of thousands of rows).
+OVERDUE_ROWS = 100
 
 
 def _plans_past_deadline_q(now) -> Q:
@@ -277,10 +317,17 @@ def overdue(
 ) -> Overdue:
     """Schools past their effective deadline without a complete report (逾期未完成).
 
-    Two queries: reports past the deadline below 100 %, and passed plans past the deadline
-    whose report was never even opened.
+    Reports past the deadline below 100 %, and passed plans past the deadline whose report
+    was never even opened: the newest OVERDUE_ROWS of them, and the counts of all (five
+    queries, whatever the number of reports).
     """
     now = now or timezone.now()
+    late_reports = reports.filter(past_deadline_q(now), completeness__lt=100)
+    late_plans = (
+        plans.passed().filter(_plans_past_deadline_q(now), report__isnull=True)
+        if plans is not None
+        else Plan.objects.none()
+    )
     rows = [
         OverdueRow(
             school_name=item["plan__school__name"],
@@ -291,10 +338,11 @@ def overdue(
             ),
             completeness=item["completeness"],
             last_saved_at=item["last_saved_at"],
+            academic_year=item["plan__programme__academic_year"],
         )
-        for item in reports.filter(past_deadline_q(now), completeness__lt=100)
-        .order_by("plan__school__code", "-plan__programme__academic_year")
-        .values(
+        for item in late_reports.order_by(
+            "-plan__programme__academic_year", "plan__school__code"
+        ).values(
             "plan__school__name",
             "plan__school__code",
             "plan__school__authority__name",
@@ -302,33 +350,37 @@ def overdue(
             "plan__programme__academic_year",
             "completeness",
             "last_saved_at",
-        )
+        )[:OVERDUE_ROWS]
     ]
-    if plans is not None:
-        rows += [
-            OverdueRow(
-                school_name=item["school__name"],
-                school_code=item["school__code"],
-                authority=item["school__authority__name"],
-                programme=programme_label(
-                    item["programme__kind"], item["programme__academic_year"]
-                ),
-                completeness=None,
-                last_saved_at=None,
-            )
-            for item in plans.passed()
-            .filter(_plans_past_deadline_q(now), report__isnull=True)
-            .order_by("school__code", "-programme__academic_year")
-            .values(
-                "school__name",
-                "school__code",
-                "school__authority__name",
-                "programme__kind",
-                "programme__academic_year",
-            )
-        ]
-    rows.sort(key=lambda row: (row.school_code, row.programme))
-    return Overdue(rows=rows)
+    rows += [
+        OverdueRow(
+            school_name=item["school__name"],
+            school_code=item["school__code"],
+            authority=item["school__authority__name"],
+            programme=programme_label(item["programme__kind"], item["programme__academic_year"]),
+            completeness=None,
+            last_saved_at=None,
+            academic_year=item["programme__academic_year"],
+        )
+        for item in late_plans.order_by("-programme__academic_year", "school__code").values(
+            "school__name",
+            "school__code",
+            "school__authority__name",
+            "programme__kind",
+            "programme__academic_year",
+        )[:OVERDUE_ROWS]
+    ]
+    rows.sort(key=lambda row: (-row.academic_year, row.school_code, row.programme))
+    schools = (
+        late_reports.order_by()
+        .values("plan__school_id")
+        .union(late_plans.order_by().values("school_id"))
+    )
+    return Overdue(
+        rows=rows[:OVERDUE_ROWS],
+        report_count=late_reports.count() + late_plans.count(),
+        school_count=schools.count(),
+    )
 
 
 # ----------------------------------------------------------------------- everything at once
@@ -368,7 +420,7 @@ def build(
     plans: QuerySet[Plan] | None = None,
     now: datetime.datetime | None = None,
 ) -> Dashboard:
-    """All the figures of a dashboard: eight queries, whatever the number of reports."""
+    """All the figures of a dashboard: eleven queries, whatever the number of reports."""
     by_programme = progress_by_programme(reports, plans)
     return Dashboard(
         by_programme=by_programme,

@@ -20,6 +20,40 @@ def neutralise_formula(value):
     return value
 
 
+# The StreamField bodies of a report and its plan: by far their largest columns, and no list or
+# export of whole reports shows them. Lists and exports defer them.
+REPORT_BODY_FIELDS = (
+    "exchanges",
+    "partners",
+    "work_items",
+    "budget_lines",
+    "outcome_checks",
+    "assessments",
+    "features",
+    "photos",
+    "tab_status",
+    "tab_versions",
+)
+PLAN_BODY_FIELDS = tuple(
+    f"plan__{name}" for name in ("exchanges", "partners", "schedule", "budget", "outcomes")
+)
+EXPORT_CHUNK_SIZE = 1000
+
+
+class Chunked:
+    """A queryset read CHUNK rows at a time (a server-side cursor on PostgreSQL) instead of all
+    at once, so a streamed export of every report starts at once and holds one chunk in memory.
+    `model` is what Wagtail's export headings ask of the queryset."""
+
+    def __init__(self, queryset, chunk_size: int = EXPORT_CHUNK_SIZE):
+        self.queryset = queryset
+        self.model = queryset.model
+        self.chunk_size = chunk_size
+
+    def __iter__(self):
+        return self.queryset.iterator(chunk_size=self.chunk_size)
+
+
 class _Echo:
     def write(self, value):
         return value

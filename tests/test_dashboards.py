@@ -303,6 +303,15 @@ def test_overdue_schools(world):
         ("SOUTH_LATE", "國際交流 112", None),
     ]
     assert overdue.school_count == 2
+    assert overdue.report_count == 3 and not overdue.truncated
+
+
+def test_the_overdue_table_is_capped_and_the_counts_cover_everything(world, monkeypatch):
+    monkeypatch.setattr(dashboards, "OVERDUE_ROWS", 2)
+    reports, plans = everything()
+    overdue = dashboards.overdue(reports, plans)
+    assert len(overdue.rows) == 2 and overdue.truncated
+    assert (overdue.report_count, overdue.school_count) == (3, 2)
 
 
 def test_a_returned_report_reopened_is_not_overdue(world):
@@ -475,7 +484,7 @@ def _count_queries(func) -> int:
 def test_build_runs_a_fixed_number_of_queries(db, count, django_assert_max_num_queries):
     _generate(count)
     reports, plans = everything()
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):
         figures = dashboards.build(reports, plans)
     assert figures.exchanges.reports == count
     assert figures.totals.reports == count
@@ -624,3 +633,17 @@ def test_long_country_list_is_cut_in_the_chart_not_in_the_table():
 def test_series_length_must_match_categories():
     with pytest.raises(ValueError):
         charts.grouped_bar_chart("x", "t", "d", ["a", "b"], [charts.Series("s", [1])])
+
+
+def test_the_authoritys_report_table_is_paginated_keeping_the_year(authority, authority_client):
+    programme = ProgrammeFactory(academic_year=113)
+    for _ in range(55):
+        PlanFactory(programme=programme, school=SchoolFactory(authority=authority))
+    first = authority_client.get(SERVICE_URL, {"year": "113"}).content.decode()
+    assert "共 55 份" in first
+    assert len(re.findall(r'href="/service/reports/\d+/pdf/"', first)) == 50
+    assert "?year=113&amp;page=2" in first
+    second = authority_client.get(SERVICE_URL, {"year": "113", "page": "2"}).content.decode()
+    assert len(re.findall(r'href="/service/reports/\d+/pdf/"', second)) == 5
+    # A hostile page number falls back to a real page instead of an error.
+    assert authority_client.get(SERVICE_URL, {"page": "x'--"}).status_code == 200

@@ -26,6 +26,13 @@ class PortalImage(AbstractImage):
         verbose_name_plural = "圖片"
         indexes = [models.Index(fields=["file"], name="portalimage_file_idx")]
 
+    @classmethod
+    def get_indexed_objects(cls):
+        # A school's photos stay out of the search index: they are private, and the index's
+        # per-insert bookkeeping (title norms over every entry) serialised concurrent uploads
+        # into deadlocks on the deadline-day rush.
+        return super().get_indexed_objects().filter(school__isnull=True)
+
     @property
     def is_public(self) -> bool:
         return self.school_id is None or self.is_published

@@ -100,6 +100,8 @@ class School(index.Indexed, SchoolBasicData):
         verbose_name = "學校"
         verbose_name_plural = "學校"
         ordering = ["code"]
+        # An authority's schools in code order: its report list, dashboard and admin filter.
+        indexes = [models.Index(fields=["authority", "code"], name="school_authority_code_idx")]
 
     def __str__(self):
         return f"{self.name} ({self.code})"
@@ -184,6 +186,10 @@ class Plan(models.Model):
         verbose_name = "計畫書"
         verbose_name_plural = "計畫書"
         ordering = ["-programme__academic_year", "school__code"]
+        # Passed plans per programme: every dashboard and report list starts there.
+        indexes = [
+            models.Index(fields=["programme", "review_result"], name="plan_programme_result_idx")
+        ]
 
     def __str__(self):
         return f"{self.title} ({self.serial})"

@@ -7,7 +7,6 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from wagtail.fields import StreamField
 from wagtail.models import LockableMixin, RevisionMixin
-from wagtail.search import index
 
 from intl_reports import blocks
 from intl_reports.academic_year import academic_year_label
@@ -65,7 +64,7 @@ class OutcomeReportQuerySet(models.QuerySet):
         return self.select_related("plan__programme", "plan__school__authority", "last_saved_by")
 
 
-class OutcomeReport(LockableMixin, RevisionMixin, index.Indexed, SchoolBasicData):
+class OutcomeReport(LockableMixin, RevisionMixin, SchoolBasicData):
     """One per passed plan. Created from the plan the first time it is opened ("brought in")."""
 
     plan = models.OneToOneField(
@@ -136,18 +135,21 @@ class OutcomeReport(LockableMixin, RevisionMixin, index.Indexed, SchoolBasicData
     )
     last_saved_tab = models.CharField("最後存檔分頁", max_length=20, blank=True)
 
+    # Not in the search index: the admin finds reports by plain look-ups on indexed columns,
+    # and an index entry per save would cost every save (and serialise concurrent ones).
     objects = OutcomeReportQuerySet.as_manager()
-
-    search_fields = [
-        index.SearchField("school_name"),
-        index.SearchField("school_code"),
-        index.FilterField("completeness"),
-    ]
 
     class Meta:
         verbose_name = "成果報告"
         verbose_name_plural = "成果報告"
         ordering = ["-plan__programme__academic_year", "school_code"]
+        indexes = [
+            # The editors' list: sorted by school code, filtered by review state and completeness.
+            models.Index(fields=["school_code"], name="report_school_code_idx"),
+            models.Index(
+                fields=["review_state", "completeness"], name="report_review_complete_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.school_name}：{self.title}"

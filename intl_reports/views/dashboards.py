@@ -7,6 +7,7 @@ figures (intl_reports.dashboards) as SVG charts with data tables (intl_reports.c
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -127,6 +128,7 @@ class AuthorityDashboardView(DashboardContextMixin, ServiceMixin, TemplateView):
 
     template_name = "intl_reports/dashboards/authority_dashboard.html"
     per_authority = False
+    school_plans_per_page = 50
 
     def dispatch(self, request, *args, **kwargs):
         user = request.user
@@ -140,15 +142,20 @@ class AuthorityDashboardView(DashboardContextMixin, ServiceMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = self.dashboard_context()
-        plans = list(
+        plans = (
             context["plans_qs"]
             .passed()
             .select_related("programme", "school", "report")
             .order_by("-programme__academic_year", "programme__kind", "school__code", "serial")
         )
+        # Ten years of a big authority are a thousand rows: a page at a time.
+        page = Paginator(plans, self.school_plans_per_page).get_page(self.request.GET.get("page"))
         context.update(
             authority=permissions.authority_of(self.request.user),
-            school_plans=plans,
+            school_plans=page,
+            paginator=page.paginator,
+            page_obj=page,
+            is_paginated=page.has_other_pages(),
             form_action=reverse("intl_reports:authority_dashboard"),
         )
         return super().get_context_data(**context, **kwargs)
