@@ -62,7 +62,12 @@ def save_tab(report: OutcomeReport, form: TabForm, user, *, request=None) -> Out
                 continue  # another tab was saved in between: read again and retry
             if form.image_consents:
                 _record_consents(current, form.image_consents)
-            current.refresh_from_db()
+            # The row now holds exactly these values (the compare-and-set matched): set them here
+            # instead of reading the row back, which would also drop the cached plan.
+            for name, value in values.items():
+                if name != "row_version":
+                    setattr(current, name, value)
+            current.row_version += 1
             revision = current.save_revision(user=user, clean=False)
             # Wagtail indexes the report in tasks run inside this transaction that hide their
             # errors: a database error there rolls the revision back to Wagtail's savepoint
