@@ -3,6 +3,8 @@ overwriting a colleague's save of the same tab, and always keeping a revision.""
 
 from __future__ import annotations
 
+import json
+
 from django.db import OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -41,6 +43,8 @@ def save_tab(report: OutcomeReport, form: TabForm, user, *, request=None) -> Out
     for _attempt in range(MAX_ATTEMPTS):
         current = OutcomeReport.objects.select_related("plan__programme").get(pk=report.pk)
         if current.version_of(tab) != form.version:
+            if is_repeat_of_last_save(current, form, changes, user):
+                return current  # already saved: answer as the first time, save nothing twice
             raise TabConflict(current)
         for name, value in changes.items():
             setattr(current, name, value)
@@ -85,6 +89,40 @@ def save_tab(report: OutcomeReport, form: TabForm, user, *, request=None) -> Out
             )
         return current
     raise TabConflict(OutcomeReport.objects.get(pk=report.pk))
+
+
+def is_repeat_of_last_save(current: OutcomeReport, form: TabForm, changes, user) -> bool:
+    """The same person's same save, sent again: a double click on 存檔, or a retry of a save
+    whose answer was lost (an app instance killed after its commit, the request replayed by
+    nginx on the other one). The tab's version moved on by exactly that save."""
+    if current.version_of(form.tab) != form.version + 1:
+        return False
+    if current.last_saved_by_id != user.pk or current.last_saved_tab != form.tab:
+        return False
+    return all(
+        _comparable(name, getattr(current, name)) == _comparable(name, value)
+        for name, value in changes.items()
+    )
+
+
+def _comparable(name: str, value):
+    """A column's value as stored, with the block ids left out: a row added in the form gets
+    a new id each time it is validated."""
+    prepared = OutcomeReport._meta.get_field(name).get_prep_value(value)
+    if isinstance(prepared, str) and prepared[:1] in "[{":
+        try:
+            prepared = json.loads(prepared)
+        except ValueError:
+            return prepared
+    return _without_ids(prepared)
+
+
+def _without_ids(data):
+    if isinstance(data, list):
+        return [_without_ids(item) for item in data]
+    if isinstance(data, dict):
+        return {key: _without_ids(item) for key, item in data.items() if key != "id"}
+    return data
 
 
 def _record_consents(report: OutcomeReport, consents: dict[int, bool]) -> None:

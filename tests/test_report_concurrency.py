@@ -80,6 +80,39 @@ def test_the_same_user_in_two_browser_tabs_is_protected_too(school_client, own_r
     assert report.outcome_checks.raw_data[0]["value"]["note"] == "新的"
 
 
+def test_the_same_save_sent_twice_is_saved_once_and_answered_twice(school_client, own_report):
+    """A double click on 存檔, or nginx replaying a save whose instance died after its commit."""
+    plan = own_report.plan
+    data = tab_data(school_client, plan, "budget")
+    data["budget-0-spent"] = "123456"
+    data.add_row("budget", {"item": "其他", "secondary_use": "保險費", "approved": "0"})
+    assert post_tab(school_client, plan, "budget", data).status_code == 302
+    saved = OutcomeReport.objects.get(pk=own_report.pk)
+    revisions = saved.revisions.count()
+    # The very same form again (the new row gets a new block id when validated again).
+    assert post_tab(school_client, plan, "budget", data).status_code == 302
+    again = OutcomeReport.objects.get(pk=own_report.pk)
+    assert again.revisions.count() == revisions
+    assert again.version_of("budget") == saved.version_of("budget") == 1
+    assert list(again.budget_lines.raw_data) == list(saved.budget_lines.raw_data)
+
+
+def test_a_different_save_on_the_old_version_is_still_a_conflict(
+    school_client, colleague_client, own_report
+):
+    plan = own_report.plan
+    data = tab_data(school_client, plan, "budget")
+    data["budget-0-spent"] = "123456"
+    assert post_tab(school_client, plan, "budget", data).status_code == 302
+    data["budget-0-spent"] = "654321"  # changed after the save, on the old version
+    assert post_tab(school_client, plan, "budget", data).status_code == 409
+    # The same content as the last save, but sent by someone else: also a conflict.
+    data["budget-0-spent"] = "123456"
+    assert post_tab(colleague_client, plan, "budget", data).status_code == 409
+    report = OutcomeReport.objects.get(pk=own_report.pk)
+    assert report.budget_lines.raw_data[0]["value"]["spent"] == 123456
+
+
 def test_saves_of_different_tabs_both_succeed_and_both_are_kept(
     school_client, colleague_client, own_report
 ):
