@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from unittest import mock
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import storages
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.test import Client, RequestFactory
@@ -268,6 +269,9 @@ def test_consents_recorded_by_a_failed_save_are_rolled_back_too(school_user, fil
 def test_a_failed_commit_of_a_tab_save_leaves_the_report_as_it_was(school_user, own_plan):
     """Outside a test transaction: the save's atomic block is a real transaction whose COMMIT
     fails (the server went away at the last moment); Django rolls it back."""
+    # A transactional test after others that flushed and reloaded the database: content type
+    # ids cached by earlier tests may be gone.
+    ContentType.objects.clear_cache()
     teacher = client_for(school_user)
     report = OutcomeReport.for_plan(own_plan)
     data = tab_data(teacher, own_plan, "budget")
