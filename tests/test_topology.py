@@ -18,6 +18,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -248,9 +249,13 @@ def test_a_graceful_restart_loses_no_request(topology):
     restart.join()
     assert statuses[0].returncode == 0, statuses[0].stdout + statuses[0].stderr
     assert codes and set(codes) == {200}, codes
-    # Back with both instances.
-    after = {upstream(client.get("/service/")) for _ in range(4)}
-    assert after == {f"127.0.0.1:{port}" for port in topology.app_ports}
+    # Back with both instances (nginx gives a failed instance fail_timeout=2s before retrying).
+    both = {f"127.0.0.1:{port}" for port in topology.app_ports}
+    after, deadline = set(), time.monotonic() + 15
+    while after != both and time.monotonic() < deadline:
+        after.add(upstream(client.get("/service/")))
+        time.sleep(0.2)
+    assert after == both
 
 
 # ------------------------------------------------------------------ stopping (last)

@@ -14,6 +14,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import login
 from tests.browser.test_editor_feature_flow import EDITOR, admin_login, feature_demo
@@ -202,7 +203,7 @@ def test_login_and_the_plan_service_work_under_the_strict_policy(
     budget.first.locator('input[name$="-spent"]').fill("190000")
     assert budget.first.locator("[data-row-rate]").inner_text() == "91.57%"
     page.locator('[data-add-row="budget"]').click()
-    assert budget.count() == 3
+    expect(budget).to_have_count(3)
     new = budget.nth(2)
     new.locator('input[name$="-item"]').fill("其他")
     new.locator('input[name$="-secondary_use"]').fill("交通費")
@@ -228,7 +229,7 @@ def test_login_and_the_plan_service_work_under_the_strict_policy(
     )
     save(page)
     assert_saved(page, live_url, plan_id, "results")
-    assert photos.count() == count + 1
+    expect(photos).to_have_count(count + 1)
     refusals.assert_none()
 
     # The sign-off link of the e-mail, opened by someone without an account.
@@ -272,7 +273,7 @@ def test_the_wagtail_admin_works_under_its_policy(csp, live_url, feature_demo):
     assert blocks_before > 0
     page.locator("button.c-sf-add-button").first.click()
     page.get_by_role("option", name="段落").first.click()
-    assert page.locator("[data-streamfield-child]").count() == blocks_before + 1
+    expect(page.locator("[data-streamfield-child]")).to_have_count(blocks_before + 1)
 
     page.get_by_role("button", name="選擇一個圖片").click()
     modal = page.locator(".modal")
