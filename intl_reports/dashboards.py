@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connections
-from django.db.models import Count, Exists, JSONField, OuterRef, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import Count, Exists, Func, JSONField, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .exchange import EXCHANGE_TYPES, REGION_CHOICES
@@ -48,12 +47,17 @@ def _programme_order(kind: str, academic_year: int) -> tuple:
 
 
 def _progress_counts():
+    # Counted on plan_id (never null) rather than on the id: the database can then answer from
+    # an index holding every column read here (report_progress_idx) without reading the rows.
     return {
-        "reports": Count("pk"),
-        "started": Count("pk", filter=Q(last_saved_at__isnull=False)),
-        "complete": Count("pk", filter=Q(completeness__gte=100)),
-        "accepted": Count("pk", filter=Q(review_state=ReviewState.ACCEPTED)),
+        "reports": Count("plan"),
+        "started": Count("plan", filter=Q(last_saved_at__isnull=False)),
+        "complete": Count("plan", filter=Q(completeness__gte=100)),
+        "accepted": Count("plan", filter=Q(review_state=ReviewState.ACCEPTED)),
     }
+
+
+PROGRESS_FIELDS = ("reports", "started", "complete", "accepted")
 
 
 def programme_label(kind: str, academic_year: int) -> str:
@@ -61,76 +65,85 @@ def programme_label(kind: str, academic_year: int) -> str:
     return f"{Programme.Kind(kind).label} {academic_year}"
 
 
+# Both progress tables and the histogram are sums over the same groups: the reports (and the
+# passed plans) grouped by programme *and* authority, a few hundred groups whatever the number
+# of reports. One query each, read once, summed here by programme and by authority.
+_GROUP_FIELDS = (
+    "programme_id",
+    "programme__kind",
+    "programme__academic_year",
+    "school__authority_id",
+    "school__authority__name",
+)
+
+
+def _report_groups(reports: QuerySet[OutcomeReport], *, bins: bool = False) -> list[dict]:
+    """Reports grouped by programme and authority: progress counts (and rate bins)."""
+    counts = {**_progress_counts(), **(_bin_counts() if bins else {})}
+    groups = (
+        reports.order_by().values(*(f"plan__{name}" for name in _GROUP_FIELDS)).annotate(**counts)
+    )
+    return [
+        {name.removeprefix("plan__"): value for name, value in group.items()} for group in groups
+    ]
+
+
+def _plan_groups(plans: QuerySet[Plan] | None) -> list[dict]:
+    """Passed plans grouped by programme and authority (none when `plans` is not given)."""
+    if plans is None:
+        return []
+    return list(plans.passed().order_by().values(*_GROUP_FIELDS).annotate(plans=Count("*")))
+
+
+def _programme_row(group: dict) -> ProgressRow:
+    kind, year = group["programme__kind"], group["programme__academic_year"]
+    return ProgressRow(
+        key=group["programme_id"],
+        label=programme_label(kind, year),
+        order=_programme_order(kind, year),
+    )
+
+
+def _authority_row(group: dict) -> ProgressRow:
+    name = group["school__authority__name"]
+    return ProgressRow(key=group["school__authority_id"], label=name, order=(name,))
+
+
+def _sum_progress(report_groups, plan_groups, key: str, new_row) -> list[ProgressRow]:
+    rows: dict[int, ProgressRow] = {}
+    for group in plan_groups:
+        if group[key] not in rows:
+            rows[group[key]] = new_row(group)
+        rows[group[key]].plans += group["plans"]
+    for group in report_groups:
+        if group[key] not in rows:
+            rows[group[key]] = new_row(group)
+        row = rows[group[key]]
+        for name in PROGRESS_FIELDS:
+            setattr(row, name, getattr(row, name) + group[name])
+    return sorted(rows.values(), key=lambda r: r.order)
+
+
+def _by_programme(report_groups, plan_groups) -> list[ProgressRow]:
+    return _sum_progress(report_groups, plan_groups, "programme_id", _programme_row)
+
+
+def _by_authority(report_groups, plan_groups) -> list[ProgressRow]:
+    return _sum_progress(report_groups, plan_groups, "school__authority_id", _authority_row)
+
+
 def progress_by_programme(
     reports: QuerySet[OutcomeReport], plans: QuerySet[Plan] | None = None
 ) -> list[ProgressRow]:
-    """Two queries: reports grouped by programme, passed plans grouped by programme."""
-    rows: dict[int, ProgressRow] = {}
-    if plans is not None:
-        for item in (
-            plans.passed()
-            .order_by()
-            .values("programme_id", "programme__kind", "programme__academic_year")
-            .annotate(n=Count("pk"))
-        ):
-            rows[item["programme_id"]] = ProgressRow(
-                key=item["programme_id"],
-                label=programme_label(item["programme__kind"], item["programme__academic_year"]),
-                plans=item["n"],
-                order=_programme_order(item["programme__kind"], item["programme__academic_year"]),
-            )
-    for item in (
-        reports.order_by()
-        .values("plan__programme_id", "plan__programme__kind", "plan__programme__academic_year")
-        .annotate(**_progress_counts())
-    ):
-        key = item["plan__programme_id"]
-        row = rows.setdefault(
-            key,
-            ProgressRow(
-                key=key,
-                label=programme_label(
-                    item["plan__programme__kind"], item["plan__programme__academic_year"]
-                ),
-                order=_programme_order(
-                    item["plan__programme__kind"], item["plan__programme__academic_year"]
-                ),
-            ),
-        )
-        for name in ("reports", "started", "complete", "accepted"):
-            setattr(row, name, item[name])
-    return sorted(rows.values(), key=lambda r: r.order)
+    """Two queries: reports and passed plans, grouped."""
+    return _by_programme(_report_groups(reports), _plan_groups(plans))
 
 
 def progress_by_authority(
     reports: QuerySet[OutcomeReport], plans: QuerySet[Plan] | None = None
 ) -> list[ProgressRow]:
-    """Two queries: reports grouped by authority, passed plans grouped by authority."""
-    rows: dict[int, ProgressRow] = {}
-    if plans is not None:
-        for item in (
-            plans.passed()
-            .order_by()
-            .values("school__authority_id", "school__authority__name")
-            .annotate(n=Count("pk"))
-        ):
-            rows[item["school__authority_id"]] = ProgressRow(
-                key=item["school__authority_id"],
-                label=item["school__authority__name"],
-                plans=item["n"],
-            )
-    for item in (
-        reports.order_by()
-        .values("plan__school__authority_id", "plan__school__authority__name")
-        .annotate(**_progress_counts())
-    ):
-        key = item["plan__school__authority_id"]
-        row = rows.setdefault(
-            key, ProgressRow(key=key, label=item["plan__school__authority__name"])
-        )
-        for name in ("reports", "started", "complete", "accepted"):
-            setattr(row, name, item[name])
-    return sorted(rows.values(), key=lambda r: r.label)
+    """Two queries: reports and passed plans, grouped."""
+    return _by_authority(_report_groups(reports), _plan_groups(plans))
 
 
 def progress_totals(rows: list[ProgressRow]) -> ProgressRow:
@@ -169,18 +182,29 @@ def _bin_filter(low: int, high: int | None) -> Q:
     return Q(execution_rate__gte=Decimal(low), execution_rate__lt=Decimal(high))
 
 
-def execution_rate_histogram(reports: QuerySet[OutcomeReport]) -> Histogram:
-    """經費執行率 in bins 0–10, …, 90–100, >100: one aggregate query."""
-    aggregates = {
-        f"bin_{index}": Count("pk", filter=_bin_filter(low, high))
+def _bin_counts() -> dict:
+    counts = {
+        f"bin_{index}": Count("plan", filter=_bin_filter(low, high))
         for index, (_label, low, high) in enumerate(RATE_BINS)
     }
-    aggregates["unrated"] = Count("pk", filter=Q(execution_rate__isnull=True))
-    result = reports.order_by().aggregate(**aggregates)
+    counts["unrated"] = Count("plan", filter=Q(execution_rate__isnull=True))
+    return counts
+
+
+def _histogram(groups: list[dict]) -> Histogram:
+    """The histogram of the bin counts summed over `groups`."""
     return Histogram(
-        bins=[(label, result[f"bin_{index}"]) for index, (label, _lo, _hi) in enumerate(RATE_BINS)],
-        unrated=result["unrated"],
+        bins=[
+            (label, sum(group[f"bin_{index}"] for group in groups))
+            for index, (label, _lo, _hi) in enumerate(RATE_BINS)
+        ],
+        unrated=sum(group["unrated"] for group in groups),
     )
+
+
+def execution_rate_histogram(reports: QuerySet[OutcomeReport]) -> Histogram:
+    """經費執行率 in bins 0–10, …, 90–100, >100: one aggregate query."""
+    return _histogram([reports.order_by().aggregate(**_bin_counts())])
 
 
 # ----------------------------------------------------------------------- exchanges
@@ -213,54 +237,50 @@ def _raw_rows(stream) -> list[dict]:
     return [dict(item.get("value") or {}) for item in raw if isinstance(item, dict)]
 
 
-def _region_filter(region: str) -> Q:
-    return Q(partner_rows__contains=[{"value": {"region": region}}])
+class PartnerRegions(Func):
+    """PostgreSQL: the regions named by a report's partner rows, as a JSON array (in row order,
+    repeats kept). A constant JSON path, so nothing of the request reaches the SQL text."""
+
+    function = "jsonb_path_query_array"
+    template = "%(function)s(%(expressions)s, '$[*].value.region')"
+    output_field = JSONField()
+
+
+def _regions(names) -> set[str]:
+    """The distinct regions of one report, stripped, blanks left out."""
+    return {str(name).strip() for name in names or () if name is not None and str(name).strip()}
 
 
 def exchange_figures(reports: QuerySet[OutcomeReport]) -> ExchangeFigures:
     """One query. On PostgreSQL the database groups the reports by their countries and types
-    columns (a few hundred combinations, however many reports) and counts, per group, the
-    reports whose partners name each region of the form (jsonb @>). SQLite has no JSON
-    containment: there the query reads those columns and the partners of every report."""
+    columns and by the regions of their partners (a few thousand combinations, however many
+    reports), so what Python reads and splits is one row per combination. SQLite has no JSON
+    path functions: there the query reads those columns and the partners of every report.
+    Both count a report once per country, type and region it names."""
     countries: Counter[str] = Counter()
     regions: Counter[str] = Counter()
     types: Counter[str] = Counter()
     total = 0
-    known_regions = [value for value, _label in REGION_CHOICES]
-    if connections[reports.db].features.supports_json_field_contains:
+    if connections[reports.db].vendor == "postgresql":
         groups = (
             reports.order_by()
-            .annotate(partner_rows=Cast("partners", JSONField()))
-            .values("countries", "exchange_types")
-            .annotate(
-                count=Count("pk"),
-                **{
-                    f"region_{index}": Count("pk", filter=_region_filter(region))
-                    for index, region in enumerate(known_regions)
-                },
+            .values("countries", "exchange_types", partner_regions=PartnerRegions("partners"))
+            .annotate(count=Count("*"))
+            .values_list("countries", "exchange_types", "partner_regions", "count")
+        )
+    else:
+        groups = (
+            (country_list, type_list, [row.get("region") for row in _raw_rows(partners)], 1)
+            for country_list, type_list, partners in reports.order_by().values_list(
+                "countries", "exchange_types", "partners"
             )
         )
-        for group in groups:
-            count = group["count"]
-            total += count
-            countries.update(dict.fromkeys(split_list(group["countries"]), count))
-            types.update(dict.fromkeys(split_list(group["exchange_types"]), count))
-            for index, region in enumerate(known_regions):
-                regions[region] += group[f"region_{index}"]
-    else:
-        for country_list, type_list, partners in reports.order_by().values_list(
-            "countries", "exchange_types", "partners"
-        ):
-            total += 1
-            countries.update(split_list(country_list))
-            types.update(split_list(type_list))
-            regions.update(
-                set(
-                    (row.get("region") or "").strip()
-                    for row in _raw_rows(partners)
-                    if (row.get("region") or "").strip()
-                )
-            )
+    for country_list, type_list, region_names, count in groups:
+        total += count
+        countries.update(dict.fromkeys(split_list(country_list), count))
+        types.update(dict.fromkeys(split_list(type_list), count))
+        regions.update(dict.fromkeys(_regions(region_names), count))
+    known_regions = [value for value, _label in REGION_CHOICES]
     return ExchangeFigures(
         by_country=sorted(
             ((c, n) for c, n in countries.items() if n), key=lambda item: (-item[1], item[0])
@@ -318,13 +338,16 @@ def overdue(
     """Schools past their effective deadline without a complete report (逾期未完成).
 
     Reports past the deadline below 100 %, and passed plans past the deadline whose report
-    was never even opened: the newest OVERDUE_ROWS of them, and the counts of all (five
+    was never even opened: the newest OVERDUE_ROWS of them, and the counts of all (three
     queries, whatever the number of reports).
     """
     now = now or timezone.now()
     late_reports = reports.filter(past_deadline_q(now), completeness__lt=100)
+    # "Never opened" as NOT EXISTS on the report's plan_id, which an index answers; a LEFT JOIN
+    # on the report (report__isnull) would read every report row for its id.
+    never_opened = ~Exists(OutcomeReport.objects.filter(plan=OuterRef("pk")))
     late_plans = (
-        plans.passed().filter(_plans_past_deadline_q(now), report__isnull=True)
+        plans.passed().filter(_plans_past_deadline_q(now), never_opened)
         if plans is not None
         else Plan.objects.none()
     )
@@ -371,26 +394,28 @@ def overdue(
         )[:OVERDUE_ROWS]
     ]
     rows.sort(key=lambda row: (-row.academic_year, row.school_code, row.programme))
-    schools = (
-        late_reports.order_by()
-        .values("plan__school_id")
-        .union(late_plans.order_by().values("school_id"))
-    )
-    return Overdue(
-        rows=rows[:OVERDUE_ROWS],
-        report_count=late_reports.count() + late_plans.count(),
-        school_count=schools.count(),
-    )
+    # Both counts in one query over the plans behind them: a late report's plan and a late
+    # plan never opened are different plans (a plan has one report), so the plans counted are
+    # the late reports plus the late plans, and their distinct schools the schools overdue.
+    counts = Plan.objects.filter(
+        Q(pk__in=late_reports.order_by().values("plan_id"))
+        | Q(pk__in=late_plans.order_by().values("pk"))
+    ).aggregate(report_count=Count("*"), school_count=Count("school", distinct=True))
+    return Overdue(rows=rows[:OVERDUE_ROWS], **counts)
 
 
 # ----------------------------------------------------------------------- everything at once
 
 
 def academic_years(plans: QuerySet[Plan]) -> list[int]:
-    """The 學年度 that have plans the viewer may see (one query), newest first."""
+    """The 學年度 that have plans the viewer may see (one query), newest first.
+
+    Asked per programme (a few dozen), each an index look-up for one visible plan, rather than
+    a DISTINCT over every plan."""
     years = (
-        plans.order_by("-programme__academic_year")
-        .values_list("programme__academic_year", flat=True)
+        Programme.objects.filter(Exists(plans.order_by().filter(programme=OuterRef("pk"))))
+        .order_by("-academic_year")
+        .values_list("academic_year", flat=True)
         .distinct()
     )
     return list(dict.fromkeys(years))
@@ -420,13 +445,15 @@ def build(
     plans: QuerySet[Plan] | None = None,
     now: datetime.datetime | None = None,
 ) -> Dashboard:
-    """All the figures of a dashboard: eleven queries, whatever the number of reports."""
-    by_programme = progress_by_programme(reports, plans)
+    """All the figures of a dashboard: six queries, whatever the number of reports."""
+    report_groups = _report_groups(reports, bins=True)
+    plan_groups = _plan_groups(plans)
+    by_programme = _by_programme(report_groups, plan_groups)
     return Dashboard(
         by_programme=by_programme,
-        by_authority=progress_by_authority(reports, plans),
+        by_authority=_by_authority(report_groups, plan_groups),
         totals=progress_totals(by_programme),
-        histogram=execution_rate_histogram(reports),
+        histogram=_histogram(report_groups),
         exchanges=exchange_figures(reports),
         overdue=overdue(reports, plans, now),
     )

@@ -7,6 +7,12 @@ principals, sign-offs) or a partner school is ever read, so nothing of it can le
 
 Only reports an editor accepted (已審閱) count: pending and returned reports are drafts.
 
+Where it comes from, cheapest first: the cache (CACHE_SECONDS); else the copy stored in the
+database (OpenDataSnapshot) when its generation stamp is still the stamp of the accepted
+reports; else a rebuild, stored with that stamp. The stamp is read from indexes in a few
+milliseconds however many reports there are, and changes with every change that can change
+the figures, so no save path has to remember to invalidate anything (see generation_stamp).
+
 The files:
 - CSV: UTF-8 with a BOM (Excel opens it as UTF-8), Chinese headers, and every text cell that
   starts with = + - @ (or a tab / carriage return) neutralised with a leading apostrophe, so a
@@ -17,6 +23,8 @@ The files:
 from __future__ import annotations
 
 import csv
+import datetime
+import hashlib
 import io
 import json
 from collections import defaultdict
@@ -25,12 +33,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
 from .dashboards import split_list
 from .exchange import EXCHANGE_TYPE_BY_KEY
-from .models import OutcomeReport, Programme, ReviewState
+from .models import OpenDataSnapshot, OutcomeReport, Programme, ReviewDecision, ReviewState
 from .models.reference import SchoolStage
 
 TITLE = "中小學國際教育交流成果統計"
@@ -39,8 +47,15 @@ PUBLISHER = "教育部"
 LICENSE_NAME = "政府資料開放授權條款－第1版"
 LICENSE_NAME_EN = "Open Government Data License, version 1.0"
 LICENSE_URL = "https://data.gov.tw/license"
-CACHE_KEY = "intl_reports:opendata:v1"
+CACHE_KEY = "intl_reports:opendata:v2"
 CACHE_SECONDS = 600
+SNAPSHOT_NAME = "outcomes"
+# Part of the stamp: bump it when the records' shape or rules change, so stored copies made by
+# the previous code are rebuilt rather than served.
+DATASET_VERSION = 1
+# A stored copy older than this is rebuilt even if its stamp still matches: a safety net for
+# changes no stamp sees (a plan moved to another programme in the admin, a fix made in SQL).
+STORED_MAX_AGE = datetime.timedelta(days=1)
 
 # Dimensions of a record: (key in JSON, label in CSV and on the page).
 DIMENSIONS = {
@@ -180,11 +195,94 @@ def build_dataset(reports=None) -> Dataset:
     return Dataset(records=records, generated_at=timezone.now())
 
 
+def generation_stamp() -> str:
+    """A text that changes whenever the figures of the accepted reports can have changed.
+
+    - the number of accepted reports: a report accepted, returned or deleted;
+    - the sum of their row_version: every save of a tab (saving.py) and every correction by an
+      editor in the admin (ReportAdminForm) bumps the report's row_version, and the sum only
+      grows while the set of reports stays the same, whatever order saves commit in;
+    - their latest last_saved_at, set by every tab save (and by the demo and scale loaders);
+    - the latest review decision: an accept or a return, even when both happen in between;
+    - the programmes (a few dozen rows): a programme's year or kind corrected by an editor.
+
+    Three queries: the first reads one index range (report_state_figures_idx, the accepted
+    reports only), the second one index entry, the third the small programme table."""
+    accepted = (
+        accepted_reports()
+        .order_by()
+        .aggregate(reports=Count("plan"), versions=Sum("row_version"), saved=Max("last_saved_at"))
+    )
+    decision = ReviewDecision.objects.aggregate(last=Max("pk"))["last"]
+    programmes = list(Programme.objects.order_by("pk").values_list("pk", "kind", "academic_year"))
+    saved = accepted["saved"].isoformat() if accepted["saved"] else "-"
+    return ":".join(
+        str(part)
+        for part in (
+            f"v{DATASET_VERSION}",
+            accepted["reports"],
+            accepted["versions"] or 0,
+            saved,
+            decision or 0,
+            hashlib.sha256(repr(programmes).encode()).hexdigest()[:16],
+        )
+    )
+
+
+def _records_to_store(dataset: Dataset) -> list[dict]:
+    return [
+        {
+            **record,
+            "execution_rate": None
+            if record["execution_rate"] is None
+            else str(record["execution_rate"]),
+        }
+        for record in dataset.records
+    ]
+
+
+def _dataset_from(snapshot: OpenDataSnapshot) -> Dataset:
+    records = [
+        {
+            **record,
+            "execution_rate": None
+            if record["execution_rate"] is None
+            else Decimal(record["execution_rate"]),
+        }
+        for record in snapshot.records
+    ]
+    return Dataset(records=records, generated_at=snapshot.generated_at)
+
+
+def stored_dataset() -> Dataset:
+    """The dataset stored in the database if it was built from the current data, else a
+    rebuild, stored. The stamp is read before the build: a change made during the build
+    makes the next stamp differ, so it is never hidden behind the stored copy."""
+    stamp = generation_stamp()
+    snapshot = OpenDataSnapshot.objects.filter(
+        name=SNAPSHOT_NAME,
+        stamp=stamp,
+        generated_at__gt=timezone.now() - STORED_MAX_AGE,
+    ).first()
+    if snapshot is not None:
+        return _dataset_from(snapshot)
+    dataset = build_dataset()
+    OpenDataSnapshot.objects.update_or_create(
+        name=SNAPSHOT_NAME,
+        defaults={
+            "stamp": stamp,
+            "records": _records_to_store(dataset),
+            "generated_at": dataset.generated_at,
+        },
+    )
+    return dataset
+
+
 def cached_dataset() -> Dataset:
-    """The dataset, computed at most once per CACHE_SECONDS for every visitor and format."""
+    """The dataset, from the cache for CACHE_SECONDS, else from the database (stored_dataset)."""
     dataset = cache.get(CACHE_KEY)
     if dataset is None:
-        dataset = build_dataset()
+        dataset = stored_dataset()
         cache.set(CACHE_KEY, dataset, CACHE_SECONDS)
     return dataset
 

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 
 import pytest
+from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import F
+from django.utils import timezone
 
-from intl_reports import opendata
-from intl_reports.models import ReviewState
+from intl_reports import opendata, review
+from intl_reports.models import OpenDataSnapshot, OutcomeReport, Programme, ReviewState
 from intl_reports.models.reference import SchoolStage
 from tests.factories import PlanFactory, ProgrammeFactory
+from tests.report_helpers import post_tab, tab_data
 from tests.test_dashboards import make_report
+from tests.test_report_admin import _admin_form, _admin_post_data
 
 PAGE_URL = "/open-data/"
 CSV_URL = "/open-data/outcomes.csv"
@@ -258,3 +265,138 @@ def test_dataset_is_one_query(accepted_world, django_assert_num_queries):
     with django_assert_num_queries(1):
         dataset = opendata.build_dataset()
     assert len(dataset.records) > 0
+
+
+# ------------------------------------------------------------------ stored dataset
+
+
+def fresh_figures(client) -> dict:
+    """The CSV's figures as a visitor gets them once the cache has expired."""
+    cache.clear()
+    return by_key(csv_rows(client.get(CSV_URL)))
+
+
+def total_112(figures):
+    return figures[("112", "全部", "合計")]
+
+
+def test_the_stored_dataset_is_served_once_the_cache_expired(
+    accepted_world, client, django_assert_num_queries, monkeypatch
+):
+    first = client.get(CSV_URL).content
+    snapshot = OpenDataSnapshot.objects.get()
+    assert snapshot.stamp == opendata.generation_stamp()
+    cache.clear()
+
+    def no_rebuild(*args, **kwargs):
+        raise AssertionError("the stored dataset should have been served")
+
+    monkeypatch.setattr(opendata, "build_dataset", no_rebuild)
+    # Three queries for the stamp, one for the stored copy: however many reports there are.
+    with django_assert_num_queries(4):
+        second = client.get(CSV_URL).content
+    assert second == first
+    # The time of the build that is served, not of this request.
+    generated_at = json.loads(client.get(JSON_URL).content)["generated_at"]
+    assert generated_at == DjangoJSONEncoder().default(snapshot.generated_at)
+
+
+def test_a_tab_save_of_an_accepted_report_rebuilds_it(
+    accepted_world, client, school, school_client
+):
+    assert total_112(fresh_figures(client)) == ("2", "537500", "520625", "96.86")
+    report = OutcomeReport.objects.get(plan__school=school, plan__programme__academic_year=112)
+    assert report.review_state == ReviewState.ACCEPTED  # still open to its school: not past
+    data = tab_data(school_client, report.plan, "budget")
+    data["budget-0-spent"] = "200000"
+    data["budget-1-spent"] = "120000"
+    assert post_tab(school_client, report.plan, "budget", data).status_code == 302
+    # 320000 + 200000 spent of 337500 + 200000 approved.
+    assert total_112(fresh_figures(client)) == ("2", "537500", "520000", "96.74")
+
+
+def test_deleting_an_accepted_report_rebuilds_it(accepted_world, client, far_school):
+    assert total_112(fresh_figures(client)) == ("2", "537500", "520625", "96.86")
+    OutcomeReport.objects.get(plan__school=far_school, plan__programme__academic_year=112).delete()
+    figures = fresh_figures(client)
+    assert total_112(figures) == ("1", "337500", "320625", "95.00")
+    assert ("112", "學習階段與類型", "國民中學") not in figures
+
+
+def test_returning_an_accepted_report_rebuilds_it(accepted_world, client, far_school, editor_user):
+    assert total_112(fresh_figures(client)) == ("2", "537500", "520625", "96.86")
+    report = OutcomeReport.objects.get(plan__school=far_school, plan__programme__academic_year=112)
+    review.return_for_correction(
+        report, editor_user, "請補上活動照片。", timezone.now() + datetime.timedelta(days=7)
+    )
+    assert total_112(fresh_figures(client)) == ("1", "337500", "320625", "95.00")
+
+
+def test_accepting_a_report_rebuilds_it(accepted_world, client, other_school, editor_user):
+    figures = fresh_figures(client)
+    assert ("112", "交流國家", "法國") not in figures
+    report = OutcomeReport.objects.get(
+        plan__school=other_school, plan__programme__academic_year=112
+    )
+    review.accept(report, editor_user)
+    figures = fresh_figures(client)
+    assert total_112(figures) == ("3", "1537499", "1520624", "98.90")
+    assert figures[("112", "交流國家", "法國")] == ("1", "999999", "999999", "100.00")
+
+
+def test_an_editors_correction_in_the_admin_rebuilds_it(accepted_world, client, far_school):
+    """The admin's edit form does not set last_saved_at; it bumps row_version, which the
+    stamp adds up."""
+    assert total_112(fresh_figures(client)) == ("2", "537500", "520625", "96.86")
+    report = OutcomeReport.objects.get(plan__school=far_school, plan__programme__academic_year=112)
+    saved_at = report.last_saved_at
+    line = {"item": "其他", "secondary_use": "", "approved": 337500, "spent": 300000, "notes": ""}
+    form = _admin_form(report, _admin_post_data(report, report.row_version, [line]))
+    assert form.is_valid(), form.errors
+    form.save()
+    assert OutcomeReport.objects.get(pk=report.pk).last_saved_at == saved_at
+    # 320625 + 300000 spent of 337500 + 337500 approved.
+    assert total_112(fresh_figures(client)) == ("2", "675000", "620625", "91.94")
+
+
+def test_a_programme_corrected_rebuilds_it(accepted_world, client):
+    assert ("113", "全部", "合計") in fresh_figures(client)
+    Programme.objects.filter(academic_year=113).update(academic_year=114)
+    figures = fresh_figures(client)
+    assert ("113", "全部", "合計") not in figures
+    assert figures[("114", "全部", "合計")] == ("1", "0", "0", "")
+
+
+def test_a_stored_copy_older_than_a_day_is_rebuilt(accepted_world, client, monkeypatch):
+    fresh_figures(client)
+    old = timezone.now() - opendata.STORED_MAX_AGE - datetime.timedelta(minutes=1)
+    OpenDataSnapshot.objects.update(generated_at=old)
+    calls = []
+    build = opendata.build_dataset
+    monkeypatch.setattr(opendata, "build_dataset", lambda: calls.append(1) or build())
+    assert total_112(fresh_figures(client)) == ("2", "537500", "520625", "96.86")
+    assert calls == [1]
+    assert OpenDataSnapshot.objects.get().generated_at > old
+
+
+def test_the_stamp_changes_with_every_kind_of_change_and_only_then(accepted_world, editor_user):
+    stamps = [opendata.generation_stamp()]
+    assert opendata.generation_stamp() == stamps[0]  # nothing changed
+    pending = OutcomeReport.objects.filter(review_state=ReviewState.PENDING).get()
+    OutcomeReport.objects.filter(pk=pending.pk).update(spent_sum=1)  # not accepted: no change
+    assert opendata.generation_stamp() == stamps[0]
+    accepted = OutcomeReport.objects.filter(review_state=ReviewState.ACCEPTED).first()
+    for change in (
+        lambda: OutcomeReport.objects.filter(pk=accepted.pk).update(
+            row_version=F("row_version") + 1
+        ),
+        lambda: OutcomeReport.objects.filter(pk=accepted.pk).update(last_saved_at=timezone.now()),
+        lambda: review.accept(pending, editor_user),
+        lambda: review.return_for_correction(
+            pending, editor_user, "請補正。", timezone.now() + datetime.timedelta(days=3)
+        ),
+        lambda: accepted.delete(),
+    ):
+        change()
+        stamps.append(opendata.generation_stamp())
+        assert stamps[-1] != stamps[-2]

@@ -1,6 +1,7 @@
 from .accounts import Membership, Role
 from .audit import AuditAction, AuditEvent
 from .images import PortalImage, PortalRendition
+from .opendata import OpenDataSnapshot
 from .outcomes import (
     OutcomeExchangeType,
     OutcomeGalleryImage,
@@ -20,6 +21,7 @@ __all__ = [
     "Authority",
     "DeadlineExtension",
     "Membership",
+    "OpenDataSnapshot",
     "OutcomeExchangeType",
     "OutcomeGalleryImage",
     "OutcomeIndexPage",

@@ -188,7 +188,13 @@ class Plan(models.Model):
         ordering = ["-programme__academic_year", "school__code"]
         # Passed plans per programme: every dashboard and report list starts there.
         indexes = [
-            models.Index(fields=["programme", "review_result"], name="plan_programme_result_idx")
+            models.Index(fields=["programme", "review_result"], name="plan_programme_result_idx"),
+            # The passed plans of every programme with their school, read from the index alone
+            # by the dashboards' groupings and overdue counts.
+            models.Index(
+                fields=["review_result", "programme", "school", "id"],
+                name="plan_passed_school_idx",
+            ),
         ]
 
     def __str__(self):

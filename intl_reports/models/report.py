@@ -153,6 +153,21 @@ class OutcomeReport(LockableMixin, RevisionMixin, SchoolBasicData):
             models.Index(
                 fields=["review_state", "completeness"], name="report_review_complete_idx"
             ),
+            # The open data's generation stamp (count, Σ row_version and max last_saved_at of
+            # the accepted reports) and the dashboards' counts, read from this index alone
+            # without reading the wide rows (intl_reports.opendata, intl_reports.dashboards).
+            models.Index(
+                fields=[
+                    "review_state",
+                    "last_saved_at",
+                    "row_version",
+                    "plan",
+                    "completeness",
+                    "execution_rate",
+                    "reopened_until",
+                ],
+                name="report_state_figures_idx",
+            ),
         ]
 
     def __str__(self):
