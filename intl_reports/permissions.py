@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 EDITOR = "editor"
 _CACHE_ATTR = "_intl_reports_membership"
+_USER_MEMBERSHIP = Membership._meta.get_field("user").remote_field  # user.membership
 
 
 def membership_of(user: AbstractBaseUser) -> Membership | None:
@@ -24,11 +25,14 @@ def membership_of(user: AbstractBaseUser) -> Membership | None:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     if not hasattr(user, _CACHE_ATTR):
-        membership = (
-            Membership.objects.select_related("school__authority", "authority")
-            .filter(user=user)
-            .first()
-        )
+        if _USER_MEMBERSHIP.is_cached(user):  # loaded with the user (accounts/backends.py)
+            membership = getattr(user, "membership", None)
+        else:
+            membership = (
+                Membership.objects.select_related("school__authority", "authority")
+                .filter(user=user)
+                .first()
+            )
         setattr(user, _CACHE_ATTR, membership)
     return getattr(user, _CACHE_ATTR)
 
