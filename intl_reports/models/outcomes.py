@@ -23,7 +23,7 @@ from wagtail.admin.panels import (
     MultiFieldPanel,
     PageChooserPanel,
 )
-from wagtail.fields import RichTextField, StreamField
+from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.signals import page_published, page_unpublished
@@ -33,6 +33,7 @@ from home.query import public_pages
 from intl_reports.academic_year import academic_year_label
 from intl_reports.exchange import EXCHANGE_TYPE_CHOICES, REGION_CHOICES
 
+from .fields import StreamField
 from .images import PortalImage
 from .reference import SchoolStage
 

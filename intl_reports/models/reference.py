@@ -4,11 +4,12 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
-from wagtail.fields import StreamField
 from wagtail.search import index
 
 from intl_reports import blocks
 from intl_reports.academic_year import academic_year_label
+
+from .fields import StreamField
 
 school_code_validator = RegexValidator(
     r"^[A-Za-z0-9_\-]+$", "學校代碼只能包含英文字母、數字、底線與連字號。"
