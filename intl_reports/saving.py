@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from wagtail.models import Revision
@@ -19,10 +19,6 @@ from .reporting import COMPUTED_FIELDS, recompute
 MAX_ATTEMPTS = 5
 
 
-class SaveInterrupted(OperationalError):
-    """A database error, hidden by a library, undid part of a save: all of it is undone."""
-
-
 class TabConflict(Exception):
     """Someone saved this tab since the form was opened."""
 
@@ -32,63 +28,86 @@ class TabConflict(Exception):
 
 
 def save_tab(report: OutcomeReport, form: TabForm, user, *, request=None) -> OutcomeReport:
-    """Write the tab's columns and the recomputed figures; return the saved report.
+    """Write the tab's columns, the recomputed figures and a revision; return the saved report.
 
-    The write is a compare-and-set on `row_version`, so a concurrent save of another tab
-    is merged (each tab owns its columns) while a concurrent save of the same tab, detected
-    by the tab's own version, raises TabConflict.
+    `report` is the one the form was built on, fetched in this request with its plan. The write
+    is a compare-and-set on `row_version`, so a concurrent save of another tab is merged (each
+    tab owns its columns) while a concurrent save of the same tab, detected by the tab's own
+    version, raises TabConflict.
     """
     tab = form.tab
     changes = form.changes()
-    for _attempt in range(MAX_ATTEMPTS):
-        current = OutcomeReport.objects.select_related("plan__programme").get(pk=report.pk)
+    current = report
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt:  # the row moved since it was read: read it again
+            current = _fresh(report)
         if current.version_of(tab) != form.version:
             if is_repeat_of_last_save(current, form, changes, user):
                 return current  # already saved: answer as the first time, save nothing twice
             raise TabConflict(current)
-        for name, value in changes.items():
-            setattr(current, name, value)
-        recompute(current)
-        values = {
-            **changes,
-            **{name: getattr(current, name) for name in COMPUTED_FIELDS},
-            "tab_versions": {**current.tab_versions, tab: form.version + 1},
-            "last_saved_at": timezone.now(),
-            "last_saved_by": user,
-            "last_saved_tab": tab,
-            "row_version": F("row_version") + 1,
-        }
-        with transaction.atomic():
-            written = OutcomeReport.objects.filter(
-                pk=current.pk, row_version=current.row_version
-            ).update(**values)
-            if not written:
-                continue  # another tab was saved in between: read again and retry
-            if form.image_consents:
-                _record_consents(current, form.image_consents)
-            # The row now holds exactly these values (the compare-and-set matched): set them here
-            # instead of reading the row back, which would also drop the cached plan.
-            for name, value in values.items():
-                if name != "row_version":
-                    setattr(current, name, value)
-            current.row_version += 1
-            revision = current.save_revision(user=user, clean=False)
-            # Wagtail indexes the report in tasks run inside this transaction that hide their
-            # errors: a database error there rolls the revision back to Wagtail's savepoint
-            # and nothing is raised. Never keep a save without its revision.
-            if not Revision.objects.filter(pk=revision.pk).exists():
-                raise SaveInterrupted("the revision was rolled back inside the save")
-            audit.record(
-                AuditAction.REPORT_SAVED,
-                request=request,
-                user=user,
-                target=current,
-                school=report.plan.school_id,
-                tab=tab,
-                revision=revision.pk,
-            )
-        return current
-    raise TabConflict(OutcomeReport.objects.get(pk=report.pk))
+        try:
+            with transaction.atomic():
+                return _write(current, form, changes, user, request)
+        except _RowMoved:
+            continue  # another tab was saved in between: nothing of this attempt remains
+    raise TabConflict(_fresh(report))
+
+
+class _RowMoved(Exception):
+    """The compare-and-set found another row version: roll this attempt back."""
+
+
+def _fresh(report: OutcomeReport) -> OutcomeReport:
+    current = OutcomeReport.objects.with_deadline().get(pk=report.pk)
+    current.plan = report.plan  # the plan does not change under a report
+    return current
+
+
+def _write(current: OutcomeReport, form: TabForm, changes, user, request) -> OutcomeReport:
+    """One attempt, inside a transaction: the revision, then the row pointing at it."""
+    tab = form.tab
+    read_version = current.row_version
+    for name, value in changes.items():
+        setattr(current, name, value)
+    recompute(current)
+    values = {
+        **changes,
+        **{name: getattr(current, name) for name in COMPUTED_FIELDS},
+        "tab_versions": {**current.tab_versions, tab: form.version + 1},
+        "last_saved_at": timezone.now(),
+        "last_saved_by": user,
+        "last_saved_tab": tab,
+    }
+    for name, value in values.items():
+        setattr(current, name, value)
+    current.row_version = read_version + 1
+    # The revision is written first so that the one UPDATE of the row also points the report
+    # at it: Wagtail's save_revision() would save the row a second time to do that.
+    revision = Revision.objects.create(
+        content_object=current,
+        base_content_type=current.get_base_content_type(),
+        user=user,
+        content=current.serializable_data(),
+        object_str=str(current),
+    )
+    current.latest_revision = revision
+    written = OutcomeReport.objects.filter(pk=current.pk, row_version=read_version).update(
+        **values, latest_revision=revision, row_version=F("row_version") + 1
+    )
+    if not written:
+        raise _RowMoved
+    if form.image_consents:
+        _record_consents(current, form.image_consents)
+    audit.record(
+        AuditAction.REPORT_SAVED,
+        request=request,
+        user=user,
+        target=current,
+        school=current.plan.school_id,
+        tab=tab,
+        revision=revision.pk,
+    )
+    return current
 
 
 def is_repeat_of_last_save(current: OutcomeReport, form: TabForm, changes, user) -> bool:

@@ -211,8 +211,10 @@ def test_a_lost_database_on_a_public_page_is_a_clean_503_and_never_cached(caplog
 
 # ------------------------------------------------------------------ a tab save failing halfway
 
+# In the order a save writes: the revision, the report row pointing at it, the audit event.
 MIDWAY = {
-    "at the revision": r'^INSERT INTO "wagtailcore_revision"',
+    "at the report row": r'^UPDATE "intl_reports_outcomereport" SET "budget_lines"',
+    "at the audit event": r'^INSERT INTO "intl_reports_auditevent"',
     "at the commit": COMMIT,
 }
 
@@ -229,8 +231,8 @@ def test_a_tab_save_failing_midway_leaves_the_report_as_it_was(teacher, own_repo
     with database_goes_away(MIDWAY[where]) as failure:
         response = post_tab(teacher, plan, "budget", data)
 
-    assert failure.ran(r'^UPDATE "intl_reports_outcomereport" SET "budget_lines"'), (
-        "the failure must come after the report row was written"
+    assert failure.ran(r'^INSERT INTO "wagtailcore_revision"'), (
+        "the failure must come after the save began writing"
     )
     assert_clean_503(response, caplog)
     assert full_state(own_report) == before
@@ -256,7 +258,7 @@ def test_consents_recorded_by_a_failed_save_are_rolled_back_too(school_user, fil
     assert PortalImage.objects.get(pk=image_id).guardian_consent is False
     before = full_state(filled_report)
 
-    with database_goes_away(r'^INSERT INTO "wagtailcore_revision"') as failure:
+    with database_goes_away(r'^INSERT INTO "intl_reports_auditevent"') as failure:
         response = post_tab(teacher, plan, "results", data)
 
     assert failure.ran(r'^UPDATE "intl_reports_portalimage" SET "guardian_consent"')

@@ -2,6 +2,8 @@
 
 Run with `-s` to read the measured counts (the lead quotes them)."""
 
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -134,3 +136,38 @@ def test_the_report_list_takes_bounded_queries(
         response = school_client.get("/service/reports/")
     assert response.status_code == 200
     print(f"\nreport list with 6 reports: {len(queries.captured_queries)} queries")
+
+
+def test_a_tab_save_reads_the_report_once_and_writes_it_once(school_client, own_plan):
+    """The save's whole work: the user with their membership, the report with its plan,
+    programme and deadline extension, then the revision, the row pointing at it and the audit
+    event, in one transaction."""
+    data = tab_data(school_client, own_plan, "budget")
+    data["budget-0-spent"] = "4321"
+    with CaptureQueriesContext(connection) as context:
+        response = post_tab(school_client, own_plan, "budget", data)
+    assert response.status_code == 302
+    statements = [query["sql"] for query in context.captured_queries]
+
+    def count(prefix):
+        return sum(sql.startswith(prefix) for sql in statements)
+
+    assert not [sql for sql in statements if 'FROM "intl_reports_membership"' in sql]
+    assert not [sql for sql in statements if sql.startswith('SELECT "intl_reports_deadline')]
+    assert count('SELECT "intl_reports_outcomereport"') == 1
+    assert count('INSERT INTO "wagtailcore_revision"') == 1
+    assert count('UPDATE "intl_reports_outcomereport"') == 1
+    assert count('INSERT INTO "intl_reports_auditevent"') == 1
+    writes = [sql for sql in statements if sql.startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert len(writes) == 3, writes
+
+    report = OutcomeReport.objects.get(plan=own_plan)
+    revised = json.loads(report.latest_revision.content["budget_lines"])
+    assert revised[0]["value"]["spent"] == 4321
+    assert report.budget_lines.raw_data[0]["value"]["spent"] == 4321
+
+
+def test_report_stream_fields_keep_their_json_field_and_their_migrations():
+    field = OutcomeReport._meta.get_field("budget_lines")
+    assert field.json_field is field.json_field  # built once, not at every value read
+    assert field.deconstruct()[1] == "wagtail.fields.StreamField"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
-from wagtail.fields import StreamField
 from wagtail.models import LockableMixin, RevisionMixin
 
 from intl_reports import blocks
 from intl_reports.academic_year import academic_year_label
 
+from .fields import StreamField
 from .reference import BASIC_DATA_FIELDS, Plan, Programme, School, SchoolBasicData
 from .review import ReviewState
 
@@ -62,6 +63,13 @@ class DeadlineExtension(models.Model):
 class OutcomeReportQuerySet(models.QuerySet):
     def with_list_data(self):
         return self.select_related("plan__programme", "plan__school__authority", "last_saved_by")
+
+    def with_deadline(self):
+        """Annotate the school's deadline extension, so effective_deadline() needs no query."""
+        extension = DeadlineExtension.objects.filter(
+            programme_id=OuterRef("plan__programme_id"), school_id=OuterRef("plan__school_id")
+        ).values("deadline")[:1]
+        return self.annotate(extension_deadline=Subquery(extension))
 
 
 class OutcomeReport(LockableMixin, RevisionMixin, SchoolBasicData):
@@ -252,13 +260,16 @@ class OutcomeReport(LockableMixin, RevisionMixin, SchoolBasicData):
         return self.confirmation_is_stale(self.principal_confirmed_at)
 
     def effective_deadline(self):
-        extension = (
-            DeadlineExtension.objects.filter(
-                programme_id=self.plan.programme_id, school_id=self.plan.school_id
+        if hasattr(self, "extension_deadline"):  # fetched with_deadline()
+            extension = self.extension_deadline
+        else:
+            extension = (
+                DeadlineExtension.objects.filter(
+                    programme_id=self.plan.programme_id, school_id=self.plan.school_id
+                )
+                .values_list("deadline", flat=True)
+                .first()
             )
-            .values_list("deadline", flat=True)
-            .first()
-        )
         return latest_deadline(self.plan.programme.report_deadline, extension, self)
 
     def is_past_deadline(self, now=None) -> bool:

@@ -60,7 +60,21 @@ class ReportMixin(ServiceMixin):
     """Finds the plan's report for a user allowed to see it; 404 for everyone else, so that
     guessing ids tells nothing."""
 
-    def get_report(self) -> OutcomeReport:
+    def get_report(self, related=("plan__programme", "plan__school__authority")) -> OutcomeReport:
+        try:  # one query: the report, its plan, programme, school, authority and deadline
+            report = (
+                OutcomeReport.objects.select_related(*related)
+                .with_deadline()
+                .get(plan_id=self.kwargs["plan_id"], plan__review_result=ReviewResult.PASSED)
+            )
+        except OutcomeReport.DoesNotExist:
+            return self.bring_in_report()
+        if not permissions.can_view_plan(self.request.user, report.plan):
+            raise Http404
+        return report
+
+    def bring_in_report(self) -> OutcomeReport:
+        """The plan's first opening: its report is created from it, once the user may see it."""
         plan = get_object_or_404(
             Plan.objects.select_related("programme", "school__authority"),
             pk=self.kwargs["plan_id"],
@@ -86,7 +100,9 @@ class ReportTabView(ReportMixin, ContextMixin, View):
         return self.render(report, TAB_FORMS[tab](report))
 
     def post(self, request, plan_id, tab):
-        report = self.get_report()
+        # A save reads no more of the plan than its programme (deadline, title); the pages
+        # shown after a refused save load the school if they need it.
+        report = self.get_report(related=("plan__programme",))
         if not permissions.can_edit_report(request.user, report):
             messages.error(request, self.read_only_reason(report))
             return self.render(report, TAB_FORMS[tab](report, request.POST), status=403)
