@@ -8,8 +8,10 @@ What it does, in one run:
 1. Prepares (idempotently) 300 schools, each with a passed plan of an open programme and one
    school account, straight in the topology's database (its env file gives the settings).
 2. Throughput, closed loop, the same workers for both: the baseline (a minimal logged-in view
-   that writes one row, `portal.benchmark`) and then tab saves (3-2 經費執行情形, realistic
-   figures), each for --phase-seconds. Target: saves/s ≥ 50 % of baseline writes/s.
+   that writes one row, `portal.benchmark`) and tab saves (3-2 經費執行情形, realistic
+   figures), each for --phase-seconds in all, in --rounds alternating slices so that noise
+   from elsewhere on the machine weighs on both alike. Target: saves/s ≥ 50 % of baseline
+   writes/s.
 3. The rush: every simulated school arrives within the first 20 s, logs in, opens the report
    list, then until the end opens a tab, fills it, saves it, with think times between; each
    uploads one photo and downloads the PDF once. At --kill-at seconds gunicorn instance 1 is
@@ -362,8 +364,9 @@ async def closed_loop(schools, seconds, step) -> int:
     return done
 
 
-async def throughput(base_url, usernames, workers, seconds, seed):
-    """Writes/s of the baseline view and saves/s of the budget tab, same workers, same run."""
+async def throughput(base_url, usernames, workers, seconds, rounds, seed):
+    """Writes/s of the baseline view and saves/s of the budget tab, same workers, same run,
+    each for `seconds` in all, in `rounds` alternating slices."""
     recorder = Recorder()
     rng = random.Random(seed)
     schools = [SimulatedSchool(base_url, name, recorder, rng) for name in usernames[:workers]]
@@ -401,15 +404,26 @@ async def throughput(base_url, usernames, workers, seconds, seed):
         return ok
 
     await closed_loop(schools, 3, baseline)  # warm-up: connections, worker imports
-    started = time.perf_counter()
-    writes = await closed_loop(schools, seconds, baseline)
-    baseline_rate = writes / (time.perf_counter() - started)
-    started = time.perf_counter()
-    saves = await closed_loop(schools, seconds, save)
-    save_rate = saves / (time.perf_counter() - started)
+    await closed_loop(schools, 3, save)
+    # Alternating slices, so that a noisy neighbour on the machine weighs on both alike.
+    done = {baseline: 0, save: 0}
+    spent = {baseline: 0.0, save: 0.0}
+    for round_number in range(1, rounds + 1):
+        figures = []
+        for step in (baseline, save):
+            started = time.perf_counter()
+            completed = await closed_loop(schools, seconds / rounds, step)
+            elapsed = time.perf_counter() - started
+            done[step] += completed
+            spent[step] += elapsed
+            figures.append(completed / elapsed)
+        print(
+            f"  round {round_number}: baseline {figures[0]:6.1f}/s, saves {figures[1]:6.1f}/s"
+            f" ({figures[1] / figures[0]:.0%})"
+        )
     for school in schools:
         await school.close()
-    return baseline_rate, save_rate, recorder
+    return done[baseline] / spent[baseline], done[save] / spent[save], recorder
 
 
 async def rush(base_url, usernames, duration, kill_at, topology, think, seed):
@@ -588,7 +602,8 @@ def main():
     parser.add_argument("--kill-at", type=float, default=60.0, help="restart gunicorn 1 then")
     parser.add_argument("--no-kill", action="store_true")
     parser.add_argument("--workers", type=int, default=16, help="closed-loop clients")
-    parser.add_argument("--phase-seconds", type=float, default=20.0)
+    parser.add_argument("--phase-seconds", type=float, default=40.0, help="per kind, in all")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating slices of each kind")
     parser.add_argument("--think", type=float, nargs=2, default=(1.0, 4.0), metavar=("MIN", "MAX"))
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--topology-dir", type=Path, default=None)
@@ -602,11 +617,14 @@ def main():
     print(f"prepared {len(usernames)} schools and accounts in {time.perf_counter() - began:.1f} s")
     print(f"target: {base_url} (nginx → 2 gunicorn instances, PostgreSQL, Redis)\n")
 
+    print(
+        f"== throughput, {args.workers} closed-loop clients, {args.phase_seconds:.0f} s of each "
+        f"in {args.rounds} alternating rounds"
+    )
     baseline_rate, save_rate, tp_recorder = asyncio.run(
-        throughput(base_url, usernames, args.workers, args.phase_seconds, args.seed)
+        throughput(base_url, usernames, args.workers, args.phase_seconds, args.rounds, args.seed)
     )
     ratio = save_rate / baseline_rate if baseline_rate else 0.0
-    print(f"== throughput, {args.workers} closed-loop clients, {args.phase_seconds:.0f} s each")
     print(f"baseline (one-row write view): {baseline_rate:8.1f} writes/s")
     print(f"tab save (3-2 經費執行情形):     {save_rate:8.1f} saves/s   = {ratio:.0%} of baseline")
     tp_errors = sum(not s.ok for s in tp_recorder.samples)
