@@ -8,7 +8,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from intl_reports.models import OutcomeReport, ReviewState
-from tests.factories import PlanFactory, SchoolFactory
+from tests.factories import PlanFactory, SchoolFactory, budget_stream
 
 LIST_URL = "/admin/intl-reports/reports/"
 
@@ -162,6 +162,25 @@ def test_budget_lines_export_follows_the_filter(editor_client, reports, authorit
     assert rows[0][:6] == ["學年度", "計畫類別", "主管機關", "學校名稱", "學校代碼", "#"]
     assert [row[3] for row in rows[1:]] == ["北熊高級中學", "北熊高級中學"]  # two budget lines
     assert [row[8] for row in rows[1:]] == ["217500", "120000"]
+
+
+def test_budget_lines_xlsx_writes_formula_like_texts_as_text(editor_client, authority):
+    school = SchoolFactory(authority=authority, name='=HYPERLINK("http://evil")', code="EVIL")
+    lines = [("+cmd|' /C calc'!A0", "@SUM(1)", 1000), ("-2+3", "=1+1", 2000)]
+    OutcomeReport.for_plan(PlanFactory(school=school, budget=budget_stream(lines)))
+    url = reverse("intl_reports_budget_lines_export", args=["xlsx"])
+    sheet = load_workbook(io.BytesIO(editor_client.get(url).content)).active
+    cells = [row[3:8] for row in sheet.iter_rows(min_row=2)]
+    texts = [cell for row in cells for cell in row if isinstance(cell.value, str)]
+    assert {cell.data_type for cell in texts} == {"s"}  # no formula anywhere
+    assert [cell.value for cell in cells[0]] == [
+        '\'=HYPERLINK("http://evil")',
+        "EVIL",
+        1,
+        "'+cmd|' /C calc'!A0",
+        "'@SUM(1)",
+    ]
+    assert [cell.value for cell in cells[1][3:]] == ["'-2+3", "'=1+1"]
 
 
 def test_budget_lines_xlsx_and_permissions(editor_client, school_client, reports):
