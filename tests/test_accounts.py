@@ -578,3 +578,30 @@ def test_set_password_form_refuses_nul_bytes_and_empty_fields(client, new_accoun
     assert "資料有誤，尚未存檔" in page_text(nul)
     new_account.refresh_from_db()
     assert not new_account.is_active
+
+
+# ------------------------------------------------------------------ the sign-in backend
+
+
+def test_the_backend_loads_the_membership_with_the_user(school_user, django_assert_num_queries):
+    from intl_reports import permissions
+    from intl_reports.accounts.backends import MembershipBackend
+
+    with django_assert_num_queries(1):
+        user = MembershipBackend().get_user(school_user.pk)
+        membership = permissions.membership_of(user)
+        assert permissions.school_of(user) == school_user.membership.school
+        assert membership.school.authority == school_user.membership.school.authority
+    editor = EditorFactory()
+    with django_assert_num_queries(1):  # no membership: known from the same query
+        assert permissions.membership_of(MembershipBackend().get_user(editor.pk)) is None
+
+
+def test_a_deactivated_account_is_signed_out_at_its_next_request(school_user, school_client):
+    report_list = reverse("intl_reports:report_list")
+    assert school_client.get(report_list).status_code == 200
+    school_user.is_active = False
+    school_user.save(update_fields=["is_active"])
+    response = school_client.get(report_list)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("intl_reports:login"))
