@@ -77,9 +77,9 @@ _GROUP_FIELDS = (
 )
 
 
-def _report_groups(reports: QuerySet[OutcomeReport], *, bins: bool = False) -> list[dict]:
+def _report_groups(reports: QuerySet[OutcomeReport]) -> list[dict]:
     """Reports grouped by programme and authority: progress counts (and rate bins)."""
-    counts = {**_progress_counts(), **(_bin_counts() if bins else {})}
+    counts = {**_progress_counts(), **_bin_counts()}
     groups = (
         reports.order_by().values(*(f"plan__{name}" for name in _GROUP_FIELDS)).annotate(**counts)
     )
@@ -130,20 +130,6 @@ def _by_programme(report_groups, plan_groups) -> list[ProgressRow]:
 
 def _by_authority(report_groups, plan_groups) -> list[ProgressRow]:
     return _sum_progress(report_groups, plan_groups, "school__authority_id", _authority_row)
-
-
-def progress_by_programme(
-    reports: QuerySet[OutcomeReport], plans: QuerySet[Plan] | None = None
-) -> list[ProgressRow]:
-    """Two queries: reports and passed plans, grouped."""
-    return _by_programme(_report_groups(reports), _plan_groups(plans))
-
-
-def progress_by_authority(
-    reports: QuerySet[OutcomeReport], plans: QuerySet[Plan] | None = None
-) -> list[ProgressRow]:
-    """Two queries: reports and passed plans, grouped."""
-    return _by_authority(_report_groups(reports), _plan_groups(plans))
 
 
 def progress_totals(rows: list[ProgressRow]) -> ProgressRow:
@@ -200,11 +186,6 @@ def _histogram(groups: list[dict]) -> Histogram:
         ],
         unrated=sum(group["unrated"] for group in groups),
     )
-
-
-def execution_rate_histogram(reports: QuerySet[OutcomeReport]) -> Histogram:
-    """經費執行率 in bins 0–10, …, 90–100, >100: one aggregate query."""
-    return _histogram([reports.order_by().aggregate(**_bin_counts())])
 
 
 # ----------------------------------------------------------------------- exchanges
@@ -446,7 +427,7 @@ def build(
     now: datetime.datetime | None = None,
 ) -> Dashboard:
     """All the figures of a dashboard: six queries, whatever the number of reports."""
-    report_groups = _report_groups(reports, bins=True)
+    report_groups = _report_groups(reports)
     plan_groups = _plan_groups(plans)
     by_programme = _by_programme(report_groups, plan_groups)
     return Dashboard(

@@ -70,16 +70,15 @@ def _write(current: OutcomeReport, form: TabForm, changes, user, request) -> Out
     for name, value in changes.items():
         setattr(current, name, value)
     recompute(current)
-    values = {
-        **changes,
-        **{name: getattr(current, name) for name in COMPUTED_FIELDS},
+    saved = {
         "tab_versions": {**current.tab_versions, tab: form.version + 1},
         "last_saved_at": timezone.now(),
         "last_saved_by": user,
         "last_saved_tab": tab,
     }
-    for name, value in values.items():
+    for name, value in saved.items():
         setattr(current, name, value)
+    values = {**changes, **{name: getattr(current, name) for name in COMPUTED_FIELDS}, **saved}
     current.row_version = read_version + 1
     # The revision is written first so that the one UPDATE of the row also points the report
     # at it: Wagtail's save_revision() would save the row a second time to do that.

@@ -185,7 +185,7 @@ def as_tuples(rows):
 
 def test_progress_by_programme_matches_hand_count(world):
     reports, plans = everything()
-    assert as_tuples(dashboards.progress_by_programme(reports, plans)) == [
+    assert as_tuples(dashboards.build(reports, plans).by_programme) == [
         ("國際交流 113", 3, 2, 1, 0, 0),
         ("國際交流 112", 4, 3, 3, 2, 2),
         ("課程 112", 2, 1, 1, 0, 0),
@@ -194,7 +194,7 @@ def test_progress_by_programme_matches_hand_count(world):
 
 def test_progress_by_authority_matches_hand_count(world):
     reports, plans = everything()
-    assert as_tuples(dashboards.progress_by_authority(reports, plans)) == [
+    assert as_tuples(dashboards.build(reports, plans).by_authority) == [
         ("北熊_主管機關", 5, 3, 2, 1, 1),
         ("南熊_主管機關", 4, 3, 3, 1, 1),
     ]
@@ -202,7 +202,7 @@ def test_progress_by_authority_matches_hand_count(world):
 
 def test_progress_without_plans_counts_reports_only(world):
     reports, _plans = everything()
-    rows = dashboards.progress_by_programme(reports)
+    rows = dashboards.build(reports).by_programme
     assert [(r.label, r.plans, r.reports) for r in rows] == [
         ("國際交流 113", 0, 2),
         ("國際交流 112", 0, 3),
@@ -212,7 +212,7 @@ def test_progress_without_plans_counts_reports_only(world):
 
 def test_progress_totals(world):
     reports, plans = everything()
-    total = dashboards.progress_totals(dashboards.progress_by_programme(reports, plans))
+    total = dashboards.build(reports, plans).totals
     assert (total.plans, total.reports, total.started, total.complete, total.accepted) == (
         9,
         6,
@@ -224,7 +224,7 @@ def test_progress_totals(world):
 
 def test_execution_rate_histogram_bins_and_edges(world):
     reports, _plans = everything()
-    histogram = dashboards.execution_rate_histogram(reports)
+    histogram = dashboards.build(reports).histogram
     assert [label for label, _n in histogram.bins] == [
         "0–10",
         "10–20",
@@ -263,7 +263,7 @@ def test_execution_rate_histogram_bins_and_edges(world):
 )
 def test_histogram_edges(school, rate, label):
     make_report(PlanFactory(school=school), rate=rate)
-    counts = dict(dashboards.execution_rate_histogram(OutcomeReport.objects.all()).bins)
+    counts = dict(dashboards.build(OutcomeReport.objects.all()).histogram.bins)
     assert counts[label] == 1
     assert sum(counts.values()) == 1
 
@@ -347,20 +347,6 @@ def test_year_filter(world, editor_client):
     # A year that is not on offer means every year.
     response = editor_client.get(ADMIN_URL, {"year": "99"})
     assert len(response.context["figures"].by_programme) == 3
-
-
-def test_build_sums_the_same_groups_as_the_separate_figures(world):
-    """build() reads the progress tables and the histogram from one grouped query each."""
-    reports, plans = everything()
-    figures = dashboards.build(reports, plans)
-    assert as_tuples(figures.by_programme) == as_tuples(
-        dashboards.progress_by_programme(reports, plans)
-    )
-    assert as_tuples(figures.by_authority) == as_tuples(
-        dashboards.progress_by_authority(reports, plans)
-    )
-    assert figures.histogram == dashboards.execution_rate_histogram(reports)
-    assert (figures.totals.plans, figures.totals.reports) == (9, 6)
 
 
 def test_regions_count_once_per_report_stripped_with_unknown_ones_last(school):

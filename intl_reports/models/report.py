@@ -149,7 +149,6 @@ class OutcomeReport(LockableMixin, RevisionMixin, SchoolBasicData):
     # Out of Wagtail's reference index too: it walked every field at every save, a fifth of a
     # tab save's time, for an image usage count that only editors' public images need.
     wagtail_reference_index_ignore = True
-    wagtail_reference_index_ignore = True  # TEMP measure
 
     class Meta:
         verbose_name = "成果報告"
