@@ -3,6 +3,7 @@ message, the input re-shown) and nothing is saved; or, for markup, saved and sho
 Property-based tests post random variations of every tab: never a 500, never another tab."""
 
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.utils.html import escape
@@ -533,3 +534,15 @@ def test_random_posts_never_fail_nor_touch_another_tab(school_client, plan, tab)
         run_property(school_client, plan, tab, names, changes, baseline)
 
     check()
+
+
+def test_spending_far_over_the_approval_is_saved(school_client, own_plan):
+    """Found by the fuzzer on PostgreSQL: a huge 實支金額 against the approved total gave a rate
+    beyond the column's digits (296,296.30 %), and the save failed with a 500."""
+    data = tab_data(school_client, own_plan, "budget")
+    data["budget-0-spent"] = "999999999"
+    assert post_tab(school_client, own_plan, "budget", data).status_code == 302
+    report = OutcomeReport.objects.get(plan=own_plan)
+    assert report.spent_sum >= 999_999_999
+    expected = (Decimal(report.spent_sum) * 100 / report.approved_sum).quantize(Decimal("0.01"))
+    assert report.execution_rate == expected > 100_000

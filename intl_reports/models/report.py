@@ -107,8 +107,10 @@ class OutcomeReport(LockableMixin, RevisionMixin, SchoolBasicData):
     # Figures recomputed at every save, so lists, filters and dashboards never parse JSON.
     approved_sum = models.PositiveBigIntegerField("核定金額合計", default=0)
     spent_sum = models.PositiveBigIntegerField("實支金額合計", default=0)
+    # Spent may exceed approved by far (a typing slip is still saved, then corrected): room for
+    # every rate the amounts allow (MAX_AMOUNT per line over an approved total of 1).
     execution_rate = models.DecimalField(
-        "經費執行率", max_digits=7, decimal_places=2, null=True, blank=True
+        "經費執行率", max_digits=18, decimal_places=2, null=True, blank=True
     )
     exchange_types = models.CharField("交流類型（彙整）", max_length=200, blank=True)
     countries = models.CharField("交流國家（彙整）", max_length=1000, blank=True)
